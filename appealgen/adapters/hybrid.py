@@ -1,0 +1,269 @@
+"""The hybrid index: dense vectors in Chroma + BM25 beside them, fused by reciprocal rank.
+
+Layout of the index folder: `chroma/` (a Chroma PersistentClient folder, unless a Chroma
+server URL is configured), `bm25/`, `chunks.jsonl` (row order of the BM25 index) and
+`manifest.json` (embedding model, corpus hash, counts).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from appealgen.adapters.embeddings import Embedder
+from appealgen.adapters.keyword import KeywordIndex
+from appealgen.corpus import Chunk, corpus_hash
+from appealgen.errors import DependencyError, IndexMissingError, IndexModelMismatchError
+from appealgen.models import Passage
+
+COLLECTION = "appealgen_corpus"
+RRF_K = 60
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+class SearchFilters(BaseModel):
+    """Metadata filters. A chunk without a value for a field (a general rule) always passes."""
+
+    drug: str | None = None
+    payer: str | None = None
+    state: str | None = None
+    plan_type: str | None = None
+    kinds: list[str] = Field(default_factory=list)
+
+    def accepts(self, chunk: Chunk) -> bool:
+        """Whether a chunk passes every filter."""
+        m = chunk.meta
+        return (
+            (not self.drug or m.drug in (None, self.drug))
+            and (not self.payer or m.payer in (None, self.payer))
+            and (not self.state or not m.states or self.state in m.states)
+            and (not self.plan_type or not m.plan_types or self.plan_type in m.plan_types)
+            and (not self.kinds or m.kind in self.kinds)
+        )
+
+
+class Manifest(BaseModel):
+    """What an index was built from."""
+
+    model: str
+    dim: int
+    corpus_hash: str
+    chunks: int
+    documents: int
+    built_at: datetime
+    seconds: float
+
+
+def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
+    """A Chroma client: HttpClient for a server URL, else a PersistentClient folder."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "localhost",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
+            )
+        return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
+    except Exception as exc:  # noqa: BLE001 - any client failure is a dependency failure
+        raise DependencyError(f"Cannot open the Chroma index ({type(exc).__name__}: {exc}).") from None
+
+
+class HybridIndex:
+    """Build, open and search the dense + BM25 index."""
+
+    def __init__(
+        self,
+        chunks: list[Chunk],
+        keyword: KeywordIndex,
+        collection: Any,
+        embedder: Embedder,
+        manifest: Manifest,
+    ) -> None:
+        self.chunks = chunks
+        self._by_id = {c.id: i for i, c in enumerate(chunks)}
+        self._keyword = keyword
+        self._collection = collection
+        self._embedder = embedder
+        self.manifest = manifest
+
+    @classmethod
+    def build(
+        cls,
+        chunks: list[Chunk],
+        embedder: Embedder,
+        index_dir: Path,
+        chroma_url: str | None = None,
+        documents: int = 0,
+        progress: Callable[[int], None] | None = None,
+        batch: int = 64,
+    ) -> HybridIndex:
+        """Embed and index every chunk, replacing any previous index in index_dir."""
+        started = time.perf_counter()
+        index_dir.mkdir(parents=True, exist_ok=True)
+        client = chroma_client(index_dir, chroma_url)
+        try:
+            client.delete_collection(COLLECTION)
+        except Exception:  # noqa: BLE001 - absent collection
+            pass
+        collection = client.create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
+        for start in range(0, len(chunks), batch):
+            part = chunks[start : start + batch]
+            vectors = embedder.embed([c.embedding_text() for c in part])
+            collection.add(
+                ids=[c.id for c in part],
+                embeddings=vectors.tolist(),
+                metadatas=[_chroma_metadata(c) for c in part],
+                documents=[c.text for c in part],
+            )
+            if progress:
+                progress(len(part))
+        keyword = KeywordIndex.build([c.embedding_text() for c in chunks])
+        keyword.save(index_dir / "bm25")
+        with (index_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+            for c in chunks:
+                fh.write(c.model_dump_json() + "\n")
+        manifest = Manifest(
+            model=embedder.name,
+            dim=embedder.dim,
+            corpus_hash=corpus_hash(chunks),
+            chunks=len(chunks),
+            documents=documents,
+            built_at=datetime.now(UTC),
+            seconds=round(time.perf_counter() - started, 2),
+        )
+        (index_dir / "manifest.json").write_text(manifest.model_dump_json(indent=2))
+        return cls(chunks, keyword, collection, embedder, manifest)
+
+    @classmethod
+    def open(cls, index_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> HybridIndex:
+        """Open a built index; refuses one built with another embedding model."""
+        rebuild = "Run `appealgen index` to build it."
+        manifest_path = index_dir / "manifest.json"
+        if not manifest_path.is_file():
+            raise IndexMissingError(f"No index at {index_dir}. {rebuild}")
+        try:
+            manifest = Manifest.model_validate_json(manifest_path.read_text())
+            chunks = [
+                Chunk.model_validate_json(line)
+                for line in (index_dir / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
+            keyword = KeywordIndex.load(index_dir / "bm25", len(chunks))
+        except Exception as exc:  # noqa: BLE001 - any damage means rebuild
+            raise IndexMissingError(f"The index at {index_dir} is damaged ({type(exc).__name__}). {rebuild}") from None
+        if manifest.model != embedder.name or manifest.dim != embedder.dim:
+            raise IndexModelMismatchError(
+                f"The index was built with {manifest.model} ({manifest.dim} dims) but queries use "
+                f"{embedder.name} ({embedder.dim} dims). {rebuild}"
+            )
+        client = chroma_client(index_dir, chroma_url)
+        try:
+            collection = client.get_collection(COLLECTION)
+        except Exception:  # noqa: BLE001
+            raise IndexMissingError(f"The Chroma collection is missing at {index_dir}. {rebuild}") from None
+        if len(chunks) != manifest.chunks:
+            raise IndexMissingError(f"The index at {index_dir} is incomplete. {rebuild}")
+        return cls(chunks, keyword, collection, embedder, manifest)
+
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 8, mode: Mode = "hybrid") -> list[Passage]:
+        """The k best passages for the query under the filters."""
+        filters = filters or SearchFilters()
+        allowed = np.array([filters.accepts(c) for c in self.chunks], dtype=bool)
+        if not allowed.any():
+            return []
+        depth = max(k * 4, 40)
+        ranked: list[list[int]] = []
+        if mode in ("hybrid", "bm25"):
+            scores = self._keyword.scores(query)
+            scores = np.where(allowed, scores, -np.inf)
+            order = np.argsort(-scores)[:depth]
+            ranked.append([int(i) for i in order if np.isfinite(scores[i]) and scores[i] > 0])
+        if mode in ("hybrid", "dense"):
+            ranked.append(self._dense(query, allowed, depth))
+        fused: dict[int, float] = {}
+        for ranking in ranked:
+            for rank, row in enumerate(ranking):
+                fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused.items(), key=lambda kv: -kv[1])
+        return _collapse([to_passage(self.chunks[row], score) for row, score in best], k)
+
+    def _dense(self, query: str, allowed: np.ndarray, depth: int) -> list[int]:
+        vector = self._embedder.embed([query])[0].tolist()
+        n_allowed = int(allowed.sum())
+        where = None
+        if n_allowed < len(self.chunks):
+            ids = [self.chunks[i].id for i in np.flatnonzero(allowed)]
+            where = {"chunk_id": {"$in": ids}}
+        try:
+            result = self._collection.query(
+                query_embeddings=[vector], n_results=min(depth, n_allowed), where=where, include=[]
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise DependencyError(f"The vector index failed ({type(exc).__name__}: {exc}).") from None
+        return [self._by_id[i] for i in result["ids"][0] if i in self._by_id]
+
+    def get(self, passage_id: str) -> Passage | None:
+        """A passage by id."""
+        row = self._by_id.get(passage_id)
+        return None if row is None else to_passage(self.chunks[row], 0.0)
+
+
+def to_passage(chunk: Chunk, score: float) -> Passage:
+    """The Passage model for a chunk."""
+    return Passage(
+        id=chunk.id,
+        doc_id=chunk.doc_id,
+        kind=chunk.meta.kind,
+        title=chunk.title,
+        section=chunk.section,
+        text=chunk.text,
+        source=chunk.citation(),
+        url=chunk.meta.source_url,
+        drug=chunk.meta.drug,
+        payer=chunk.meta.payer,
+        verified=chunk.meta.verified,
+        score=round(float(score), 6),
+    )
+
+
+def _chroma_metadata(chunk: Chunk) -> dict[str, str | bool]:
+    m = chunk.meta
+    return {
+        "chunk_id": chunk.id,
+        "doc_id": chunk.doc_id,
+        "kind": m.kind,
+        "drug": m.drug or "",
+        "payer": m.payer or "",
+        "states": ",".join(m.states),
+        "plan_types": ",".join(m.plan_types),
+    }
+
+
+def _collapse(passages: list[Passage], k: int, threshold: float = 0.85) -> list[Passage]:
+    """Drop near-duplicates (word-shingle Jaccard above threshold), keep the better-ranked one."""
+    kept: list[Passage] = []
+    shingles: list[set[tuple[str, ...]]] = []
+    for p in passages:
+        words = p.text.lower().split()
+        s = {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+        if any(len(s & other) / max(1, len(s | other)) > threshold for other in shingles):
+            continue
+        kept.append(p)
+        shingles.append(s)
+        if len(kept) == k:
+            break
+    return kept

@@ -1,0 +1,1 @@
+"""Loaders for structured domain data: payers, drugs, code sets, criteria, appeal rules."""

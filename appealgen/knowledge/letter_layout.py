@@ -1,0 +1,104 @@
+"""The layout of denial letters: sentences, and where the appeal-rights boilerplate is.
+
+Real letters end with rights notices ("you may ask for an external review", "if your
+request is urgent..."), which mention bases and deadlines in general terms. Extraction
+and classification read the letter's own decision and treat those notices apart.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+_RIGHTS_HEADINGS = re.compile(
+    r"^\s*(?:[#*\-\s]*)(?:"
+    r"(?:your|important information about your|notice of|summary of your|explanation of your)?\s*"
+    r"(?:appeal|grievance|review)\s+rights"
+    r"|your rights(?: to appeal| to request| and protections| if you disagree)?"
+    r"|what (?:if i|you can do if you|to do if you) disagree"
+    r"|if you disagree(?: with (?:this|our) decision)?"
+    r"|how to (?:file an )?(?:appeal|request an appeal|ask for an appeal)"
+    r"|right to (?:appeal|an appeal|external review)"
+    r"|(?:independent|external) (?:medical )?review"
+    r"|non-?discrimination(?: notice)?|language assistance|help in other languages"
+    r")\b[^\n]{0,60}$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+_RIGHTS_SENTENCE = re.compile(
+    r"\b(?:you|your (?:doctor|provider|representative))\s+(?:may|can|could|have the right to|has the right to|are entitled to)\b"
+    r"|\bif you (?:disagree|believe|think|want|are not satisfied|would like|need|have questions)\b"
+    r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
+    r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
+    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b",
+    re.IGNORECASE,
+)
+
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*\u2022]|\s*\d+[.)]\s)"
+    # Letter-layout lines end a unit too: a "Label: value" field next, or a short line (address, heading).
+    r"|\n(?=[ \t]*[A-Z][\w /#&().'-]{0,40}:[ \t])",
+    re.MULTILINE,
+)
+_FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
+_REASON_FIELD = re.compile(r"^(?:denial )?(?:reason|explanation|decision|rationale|remark|note|basis)", re.IGNORECASE)
+
+
+class Sentence(BaseModel):
+    """A sentence (or list item) with its offsets in the letter."""
+
+    start: int
+    end: int
+    text: str
+    in_rights_notice: bool
+    is_field: bool = False
+
+
+def rights_notice_start(text: str) -> int:
+    """Offset where the appeal-rights boilerplate starts (len(text) when there is none).
+
+    Only headings in the latter part of the letter count, so a letter that opens with
+    "Your appeal rights are described below" keeps its decision text.
+    """
+    floor = len(text) // 4
+    for m in _RIGHTS_HEADINGS.finditer(text):
+        if m.start() >= floor:
+            return m.start()
+    return len(text)
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split a letter into sentences, marking those in the rights notice or reading as one."""
+    boundary = rights_notice_start(text)
+    out: list[Sentence] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        _append(out, text, start, m.start(), boundary)
+        start = m.end()
+    _append(out, text, start, len(text), boundary)
+    return out
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int, boundary: int) -> None:
+    # A short line (address, heading, table row) ends its own unit.
+    cut = start
+    for m in re.finditer(r"\n", text[start:end]):
+        line_start = text.rfind("\n", 0, start + m.start()) + 1
+        if start + m.start() - max(line_start, cut) < 45:
+            _append_one(out, text, cut, start + m.start(), boundary)
+            cut = start + m.end()
+    _append_one(out, text, cut, end, boundary)
+
+
+def _append_one(out: list[Sentence], text: str, start: int, end: int, boundary: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if not stripped:
+        return
+    lead = len(chunk) - len(chunk.lstrip())
+    s = start + lead
+    e = s + len(stripped)
+    boiler = s >= boundary or bool(_RIGHTS_SENTENCE.search(stripped))
+    field = bool(_FIELD_LINE.match(stripped)) and not _REASON_FIELD.match(stripped)
+    out.append(Sentence(start=s, end=e, text=stripped, in_rights_notice=boiler, is_field=field))

@@ -1,0 +1,77 @@
+"""The pipeline: calls the stages in order. No stage logic lives here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from appealgen import __version__
+from appealgen.adapters.embeddings import MiniLMEmbedder
+from appealgen.adapters.hybrid import HybridIndex
+from appealgen.knowledge.appeal_rules import deadlines
+from appealgen.knowledge.criteria import CriteriaLibrary
+from appealgen.knowledge.drugs import drug_lexicon
+from appealgen.models import AppealResult, Assessment, CheckContext, DenialFacts, DraftInput, ParsedDocument, PatientFacts
+from appealgen.settings import Settings
+from appealgen.stages.assess import assess
+from appealgen.stages.check import check
+from appealgen.stages.classify import classify
+from appealgen.stages.draft import Drafter, TemplateDrafter, draft
+from appealgen.stages.extract import extract
+from appealgen.stages.parse import parse
+from appealgen.stages.render import to_markdown
+from appealgen.stages.retrieve import Retriever, retrieve
+
+
+class Pipeline:
+    """Holds the long-lived parts (index, criteria, drafter) and runs the stages."""
+
+    def __init__(self, settings: Settings, retriever: Retriever | None = None, drafter: Drafter | None = None) -> None:
+        self.settings = settings
+        self._retriever = retriever
+        self.drafter = drafter or TemplateDrafter()
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid index, opened on first use."""
+        if self._retriever is None:
+            self._retriever = HybridIndex.open(self.settings.index_dir, MiniLMEmbedder(), self.settings.chroma_url)
+        return self._retriever
+
+    @cached_property
+    def criteria(self) -> CriteriaLibrary:
+        """The criteria sets in the corpus."""
+        return CriteriaLibrary.load(self.settings.corpus_dir / "criteria")
+
+    def read(self, source: bytes | str | Path, name: str | None = None) -> tuple[ParsedDocument, DenialFacts]:
+        """parse + extract."""
+        doc = parse(source, name=name, limits=self.settings.parse)
+        return doc, extract(doc)
+
+    def run(self, source: bytes | str | Path, patient: PatientFacts | None = None, name: str | None = None) -> AppealResult:
+        """The whole pipeline for one denial letter."""
+        doc, facts = self.read(source, name)
+        bases = classify(doc, facts)
+        passages = retrieve(facts, bases, self.retriever)
+        drug = drug_lexicon().get(facts.drug) if facts.drug else None
+        assessment = (
+            assess(patient, drug.id if drug else facts.drug, facts.payer, self.criteria) if patient else Assessment()
+        )
+        rules = deadlines(facts.plan_type, facts.state, facts.letter_date)
+        now = datetime.now(UTC)
+        data = DraftInput(
+            denial_text=doc.text, facts=facts, bases=bases, passages=passages, assessment=assessment,
+            deadlines=rules, patient_facts=patient, today=now.date(),
+        )
+        letter_draft = draft(data, self.drafter)
+        letter = to_markdown(letter_draft)
+        context = CheckContext(
+            denial_text=doc.text, facts=facts, bases=bases, passages=passages, assessment=assessment,
+            deadlines=rules, patient_facts=patient, drafted_on=now.date(),
+        )
+        return AppealResult(
+            created_at=now, appealgen_version=__version__, denial_text=doc.text, facts=facts, bases=bases,
+            patient_facts=patient, passages=passages, assessment=assessment, deadlines=rules,
+            draft=letter_draft, letter_markdown=letter, check=check(letter, context),
+        )

@@ -1,0 +1,346 @@
+"""extract: ParsedDocument -> DenialFacts, by rules. Every value comes from the letter's text."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from appealgen.knowledge import codes as codeset
+from appealgen.knowledge.drugs import drug_lexicon
+from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
+from appealgen.knowledge.payers import payer_directory
+from appealgen.models import Codes, DenialFacts, ParsedDocument, Span
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+DATE_RE = re.compile(
+    rf"\b(?:(?P<mname>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})"
+    rf"|(?P<dd>\d{{1,2}})\s+(?P<dmname>{_MONTH})\s+(?P<dy>\d{{4}})"
+    r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
+    r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2}))\b",
+    re.IGNORECASE,
+)
+
+_ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+_MEMBER_LABEL = re.compile(
+    r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|medicare|medicaid|medi-cal|insured|recipient)"
+    r"(?:'s)?\s*(?:id(?:entification)?|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE,
+    re.IGNORECASE,
+)
+_CLAIM_LABEL = re.compile(
+    r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|"
+    r"pa|appeal|review|determination|confirmation|control|document)"
+    r"\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE,
+    re.IGNORECASE,
+)
+_LETTER_DATE_LABEL = re.compile(
+    r"\b(?:date of (?:this )?(?:letter|notice)|letter date|notice date|date mailed|mailing date|"
+    r"date issued|issue date|date sent|^date(?=\s*:))\s*[:\-]?\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SERVICE_DATE_LABEL = re.compile(
+    r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|DOS|date of request|request date|"
+    r"date (?:the )?request (?:was )?received|date received|received on|requested on|"
+    r"infusion date|scheduled (?:infusion|treatment|service) date|treatment date|date submitted)"
+    r"\s*[:\-]?\s*(?:on\s+)?",
+    re.IGNORECASE,
+)
+_DEADLINE = re.compile(
+    r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
+    r"thirty|ninety|one hundred twenty|four months?)\s*(?:\((?:\d{1,3})\)\s*)?"
+    r"(?P<kind>calendar |business |working )?days?",
+    re.IGNORECASE,
+)
+_WORD_NUMBERS = {
+    "thirty": 30, "sixty": 60, "sixty-five": 65, "ninety": 90, "one hundred twenty": 120,
+    "one hundred eighty": 180, "one hundred and eighty": 180,
+}
+_STATE_ZIP = re.compile(r"\b([A-Z]{2})\s+(\d{5})(?:-\d{4})?\b")
+_US_STATES = set(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
+)
+_PLAN_SIGNALS: list[tuple[str, str, float]] = [
+    ("medicare_part_d", r"\bPart D\b|prescription drug plan|\bPDP\b|coverage determination|redetermination", 3.0),
+    ("medicare_advantage", r"Medicare Advantage|Medicare (?:health )?plan|\bMA(?:-PD)?\b plan|Part C\b|"
+     r"\b(?:HMO|PPO)(?:-POS)? (?:plan )?(?:\(Medicare|Medicare)|Gold Plus|Medicare Advantage Organization|"
+     r"organization determination|reconsideration", 2.5),
+    ("medicaid_managed_care", r"Medicaid|Medi-Cal|state fair hearing|\bCHIP\b|Apple Health|MassHealth|"
+     r"Health First Colorado|Medical Assistance|STAR(?:\+PLUS)? program|Managed Care Organization", 3.0),
+    ("fehb", r"Federal Employees Health Benefits|\bFEHB\b|Office of Personnel Management|\bOPM\b|"
+     r"Federal Employee Program|Service Benefit Plan", 3.0),
+    ("erisa_self_funded", r"self-funded|self-insured|\bASO\b|administrative services only|"
+     r"claims administrator for (?:your|the) (?:employer|plan)|plan sponsor|your employer's (?:group )?health plan", 3.0),
+    ("aca_marketplace", r"Marketplace|HealthCare\.gov|Covered California|Exchange plan|Ambetter|"
+     r"individual (?:and family )?(?:health )?plan|\b(?:Bronze|Silver|Gold|Platinum) \d{3,4}\b", 2.0),
+    ("commercial_fully_insured", r"fully[- ]insured|group (?:health )?(?:insurance )?policy|"
+     r"insured (?:group )?plan|insured by|employer group plan|commercial plan|\bPPO plan\b|\bHMO plan\b", 1.5),
+    ("erisa_self_funded", r"\bERISA\b|Employee Retirement Income Security Act|section 502\(a\)", 1.0),
+]
+_URGENT = re.compile(
+    r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"
+    r"determination|pre-service|coverage|prior authorization)|"
+    r"\brequest type\s*:\s*(?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
+    re.IGNORECASE,
+)
+_REASON_CUES = re.compile(
+    r"\b(?:denied|deny|denial|not (?:medically necessary|covered|approved|eligible)|unable to approve|"
+    r"cannot approve|can ?not be approved|not been approved|reason|because|does not meet|do not meet|"
+    r"did not meet|not met|excluded|exclusion|experimental|investigational|non-?formulary|"
+    r"out[- ]of[- ]network|not received|incomplete|invalid|exceeds?|expired|"
+    r"step therapy|must (?:first )?try|site of care|center|CO-\d+)\b",
+    re.IGNORECASE,
+)
+
+
+def extract(doc: ParsedDocument) -> DenialFacts:
+    """Read DenialFacts from a parsed letter. A field the letter does not give stays null.
+
+    Args:
+        doc: the parsed denial letter.
+    """
+    text = doc.text
+    sents = sentences(text)
+    spans: dict[str, Span] = {}
+    facts = DenialFacts()
+
+    facts.payer, facts.pbm = _payer(text, spans)
+    facts.plan_type = _plan_type(text, facts.payer)
+    facts.state = _state(text, spans)
+    facts.member_id = _labelled(_MEMBER_LABEL, text, "member_id", spans)
+    facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
+    facts.letter_date = _letter_date(text, spans)
+    facts.service_date = _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
+    facts.drug = _drug(text, spans)
+    facts.codes = _codes(text)
+    facts.denial_reason = _reason(sents, spans)
+    facts.stated_deadline_days = _deadline(text, spans)
+    facts.urgent = _urgent(text, sents)
+    return facts
+
+
+def parse_date(m: re.Match[str]) -> date | None:
+    """A date from a DATE_RE match, or None if it is not a real calendar date."""
+    g = m.groupdict()
+    try:
+        if g["mname"]:
+            return date(int(g["my"]), _MONTHS[g["mname"].lower().rstrip(".")], int(g["md"]))
+        if g["dmname"]:
+            return date(int(g["dy"]), _MONTHS[g["dmname"].lower().rstrip(".")], int(g["dd"]))
+        if g["iy"]:
+            return date(int(g["iy"]), int(g["im"]), int(g["id"]))
+        year = int(g["uy"])
+        year = year + 2000 if year < 100 else year
+        return date(year, int(g["um"]), int(g["ud"]))
+    except (ValueError, KeyError):
+        return None
+
+
+def _span(m: re.Match[str], group: int | str = 0) -> Span:
+    return Span(start=m.start(group), end=m.end(group), text=m.group(group))
+
+
+def _payer(text: str, spans: dict[str, Span]) -> tuple[str | None, str | None]:
+    matches = payer_directory().find_all(text[: rights_notice_start(text)]) or payer_directory().find_all(text)
+    if not matches:
+        return None, None
+    pbm = next((m for m in matches if m.payer.kind == "pbm"), None)
+    plan = next((m for m in matches if m.payer.kind != "pbm"), None)
+    chosen = plan or pbm
+    assert chosen is not None
+    spans["payer"] = Span(start=chosen.start, end=chosen.end, text=text[chosen.start : chosen.end])
+    return chosen.payer.id, (pbm.payer.id if pbm else None)
+
+
+def _plan_type(text: str, payer: str | None) -> str:
+    decision = text[: rights_notice_start(text)]
+    scores: dict[str, float] = {}
+    for plan_type, pattern, weight in _PLAN_SIGNALS:
+        inside = len(re.findall(pattern, decision))
+        outside = len(re.findall(pattern, text)) - inside
+        if inside or outside:
+            scores[plan_type] = scores.get(plan_type, 0.0) + weight * (min(inside, 3) + 0.3 * min(outside, 3))
+    hint = payer_directory().get(payer).plan_type_hint if payer and payer_directory().get(payer) else None
+    if hint:
+        scores[hint] = scores.get(hint, 0.0) + 2.0
+    if not scores:
+        return "unknown"
+    return max(scores.items(), key=lambda kv: kv[1])[0]
+
+
+def _state(text: str, spans: dict[str, Span]) -> str | None:
+    decision_end = rights_notice_start(text)
+    lines = text[:decision_end].split("\n")
+    offset = 0
+    candidates: list[tuple[int, re.Match[str], int]] = []
+    for line in lines:
+        for m in _STATE_ZIP.finditer(line):
+            if m.group(1) not in _US_STATES:
+                continue
+            payer_line = bool(payer_directory().find_all(line)) or re.search(
+                r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|Unit\b", line, re.IGNORECASE
+            )
+            candidates.append((1 if payer_line else 0, m, offset))
+        offset += len(line) + 1
+    if not candidates:
+        return None
+    # Prefer an address that is not the payer's; among those, the first (the addressee block).
+    candidates.sort(key=lambda c: (c[0], c[2]))
+    rank, m, line_offset = candidates[0]
+    if rank == 1 and len({c[1].group(1) for c in candidates}) > 1:
+        return None
+    spans["state"] = Span(start=line_offset + m.start(1), end=line_offset + m.end(1), text=m.group(1))
+    return m.group(1)
+
+
+def _labelled(
+    pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span], avoid: str | None = None
+) -> str | None:
+    for m in pattern.finditer(text):
+        value = m.group(1)
+        if not re.search(r"\d", value) or value == avoid or DATE_RE.fullmatch(value):
+            continue
+        spans[field] = _span(m, 1)
+        return value
+    return None
+
+
+def _letter_date(text: str, spans: dict[str, Span]) -> date | None:
+    found = _labelled_date(_LETTER_DATE_LABEL, text, "letter_date", spans)
+    if found:
+        return found
+    head_end = min(len(text), rights_notice_start(text), 800)
+    for m in DATE_RE.finditer(text, 0, head_end):
+        before = text[max(0, m.start() - 40) : m.start()].lower()
+        if re.search(r"service|birth|dob|received|request|effective|from|through|infusion", before):
+            continue
+        value = parse_date(m)
+        if value:
+            spans["letter_date"] = _span(m)
+            return value
+    return None
+
+
+def _labelled_date(pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span]) -> date | None:
+    for label in pattern.finditer(text):
+        m = DATE_RE.search(text, label.end(), min(len(text), label.end() + 40))
+        if m and not text[label.end() : m.start()].count("\n") > 1:
+            value = parse_date(m)
+            if value:
+                spans[field] = _span(m)
+                return value
+    return None
+
+
+def _drug(text: str, spans: dict[str, Span]) -> str | None:
+    decision = text[: rights_notice_start(text)]
+    mentions = drug_lexicon().find_all(decision) or drug_lexicon().find_all(text)
+    if not mentions:
+        m = re.search(
+            r"\b(?:drug|medication|medicine|product)(?: requested| name)?\s*:\s*([A-Za-z][A-Za-z0-9-]{2,30})",
+            decision,
+            re.IGNORECASE,
+        )
+        if not m:
+            return None
+        spans["drug"] = _span(m, 1)
+        return m.group(1).lower()
+    brand = next((m for m in mentions if m.name.lower() == m.drug.id), None)
+    chosen = brand or mentions[0]
+    spans["drug"] = Span(start=chosen.start, end=chosen.end, text=chosen.name)
+    return chosen.name.lower()
+
+
+def _codes(text: str) -> Codes:
+    found = Codes()
+    known_hcpcs = drug_lexicon().all_hcpcs()
+    for m in codeset.ICD10_RE.finditer(text):
+        code = codeset.canonical_icd10(m.group(0))
+        context = text[max(0, m.start() - 60) : m.start()].lower()
+        labelled = re.search(r"icd|diagnos|dx|code", context)
+        if codeset.icd10_exists(code) and (labelled or "." in m.group(0)) and code not in found.icd10:
+            found.icd10.append(code)
+    for m in codeset.HCPCS_RE.finditer(text):
+        code = m.group(1).upper()
+        context = text[max(0, m.start() - 60) : m.start()].lower()
+        if (code in known_hcpcs or re.search(r"hcpcs|j-?code|procedure|billing code", context)) and code not in found.hcpcs:
+            found.hcpcs.append(code)
+    for m in codeset.CPT_RE.finditer(text):
+        context = text[max(0, m.start() - 40) : m.start()]
+        if re.search(r"\bCPT\b", context, re.IGNORECASE) and m.group(1) not in found.cpt:
+            found.cpt.append(m.group(1))
+    for m in codeset.NDC_RE.finditer(text):
+        context = text[max(0, m.start() - 30) : m.start()]
+        if m.group(4) and not re.search(r"\bNDC\b", context, re.IGNORECASE):
+            continue
+        ndc = codeset.normalize_ndc(m.group(0))
+        if ndc and ndc not in found.ndc:
+            found.ndc.append(ndc)
+    for m in re.finditer(
+        r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code)s?\s*[:#]?\s*(\d{1,3})\b"
+        r"|\b(?:RARC|remark code)s?\s*[:#]?\s*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
+        text,
+        re.IGNORECASE,
+    ):
+        code = next(g for g in m.groups() if g)
+        code = code.upper()
+        if code not in found.carc:
+            found.carc.append(code)
+    return found
+
+
+def _reason(sents: list[Sentence], spans: dict[str, Span]) -> str | None:
+    best: tuple[float, int] | None = None
+    for i, s in enumerate(sents):
+        if s.in_rights_notice or s.is_field or len(s.text) < 15:
+            continue
+        hits = len(_REASON_CUES.findall(s.text))
+        if not hits:
+            continue
+        score = hits + (1.5 if re.search(r"\b(?:because|reason|due to|as)\b", s.text, re.IGNORECASE) else 0)
+        if best is None or score > best[0]:
+            best = (score, i)
+    if best is None:
+        return None
+    first = sents[best[1]]
+    last = first
+    # A reason often runs on into the next sentence ("Specifically, ...").
+    if best[1] + 1 < len(sents):
+        nxt = sents[best[1] + 1]
+        if not nxt.in_rights_notice and re.match(r"(?:Specifically|In particular|The (?:records|documentation|request)|This)\b", nxt.text):
+            last = nxt
+    spans["denial_reason"] = Span(start=first.start, end=last.end, text="")
+    reason_text = " ".join(s.text for s in sents[best[1] : sents.index(last) + 1])
+    spans["denial_reason"].text = reason_text
+    return " ".join(reason_text.split())
+
+
+def _deadline(text: str, spans: dict[str, Span]) -> int | None:
+    for m in _DEADLINE.finditer(text):
+        context = text[max(0, m.start() - 200) : m.end() + 120].lower()
+        if not re.search(r"appeal|reconsideration|redetermination|grievance|review", context):
+            continue
+        raw = m.group("n").lower()
+        if raw.startswith("four month"):
+            continue
+        days = int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
+        if days and days >= 14:
+            spans["stated_deadline_days"] = _span(m)
+            return days
+    return None
+
+
+def _urgent(text: str, sents: list[Sentence]) -> bool:
+    return any(_URGENT.search(s.text) for s in sents if not s.in_rights_notice)
