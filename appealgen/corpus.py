@@ -197,7 +197,10 @@ def _split_words(text: str, max_words: int) -> list[str]:
         if len(para.split()) <= max_words:
             units.append(para.strip())
         else:
-            units.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", para) if s.strip())
+            for sentence in re.split(r"(?<=[.!?])\s+", para):
+                words = sentence.split()
+                # A run-on sentence longer than a chunk is cut at word boundaries.
+                units.extend(" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words))
     pieces: list[str] = []
     current: list[str] = []
     count = 0

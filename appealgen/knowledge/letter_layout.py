@@ -31,6 +31,7 @@ _RIGHTS_SENTENCE = re.compile(
     r"|\bif you (?:disagree|believe|think|want|are not satisfied|would like|need|have questions)\b"
     r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
     r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
+    r"|\b(?:may|can) be (?:requested|filed|submitted)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b",
     re.IGNORECASE,
 )
@@ -61,7 +62,7 @@ def rights_notice_start(text: str) -> int:
     Only headings in the latter part of the letter count, so a letter that opens with
     "Your appeal rights are described below" keeps its decision text.
     """
-    floor = len(text) // 4
+    floor = min(len(text) // 4, 300)
     for m in _RIGHTS_HEADINGS.finditer(text):
         if m.start() >= floor:
             return m.start()

@@ -48,7 +48,7 @@ def evaluate_set(criteria: CriteriaSet, facts: PatientFacts) -> list[CriterionRe
     for c in criteria.criteria:
         status, detail = evaluate(c.rule, facts)
         if status == "missing" and c.record:
-            detail = f"Attach: {c.record} ({detail})"
+            detail = f"{c.record} ({detail})"
         results.append(
             CriterionResult(id=c.id, text=c.text, status=status, evidence=detail, passage_id=c.passage, record=c.record)
         )

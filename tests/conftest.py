@@ -1,0 +1,38 @@
+"""Shared fixtures: paths, a real index built once per session in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from appealgen.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "denials"
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURE_IDS = ["cigna_ca_medical_necessity", "humana_ma_il_site_of_care", "coding_d66"]
+
+
+def gold(name: str) -> dict:
+    """The gold labels of a fixture letter."""
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at a session-private index and case store."""
+    base = tmp_path_factory.mktemp("appealgen")
+    return Settings(index_dir=base / "index", database_url=f"sqlite:///{base}/cases.db", corpus_dir=ROOT / "corpus")
+
+
+@pytest.fixture(scope="session")
+def built_index(settings: Settings):
+    """The real hybrid index (Chroma folder + BM25) over the whole corpus, built once."""
+    from appealgen.adapters.embeddings import MiniLMEmbedder
+    from appealgen.adapters.hybrid import HybridIndex
+    from appealgen.corpus import chunk_corpus, load_corpus
+
+    docs = load_corpus(settings.corpus_dir)
+    return HybridIndex.build(chunk_corpus(docs), MiniLMEmbedder(), settings.index_dir, documents=len(docs))
