@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_OUT := out/demo
 DEMO := tests/fixtures/denials/cigna_ca_medical_necessity
 
-.PHONY: setup index demo test bench serve lint clean
+.PHONY: setup index demo test bench lint clean
 
 setup: $(STAMP)
 
@@ -30,9 +30,6 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench
-
-serve: index
-	$(BIN)/appealgen serve
 
 lint: setup
 	$(BIN)/ruff check appealgen tests

@@ -15,6 +15,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import pypdf  # imported here so each forked parsing child inherits it instead of re-importing
+
 from appealgen import errors
 from appealgen.models import PageSpan, ParsedDocument
 from appealgen.settings import ParseLimits
@@ -214,9 +216,9 @@ def _child_extract(data: bytes, limits: ParseLimits, sender: Connection) -> None
 
 
 def _extract_pages(data: bytes, limits: ParseLimits) -> list[str]:
-    from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
+    PdfReader = pypdf.PdfReader
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
