@@ -22,6 +22,7 @@ _RIGHTS_HEADINGS = re.compile(
     r"|right to (?:appeal|an appeal|external review)"
     r"|(?:independent|external) (?:medical )?review"
     r"|non-?discrimination(?: notice)?|language assistance|help in other languages"
+    r"|(?:fehb )?disputed claims(?: process)?|urgent situations|appeals? (?:process|procedures|information)"
     r")\b[^\n]{0,60}$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -32,6 +33,8 @@ _RIGHTS_SENTENCE = re.compile(
     r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
     r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
     r"|\b(?:may|can) be (?:requested|filed|submitted)\b"
+    r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
+    r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b",
     re.IGNORECASE,
 )

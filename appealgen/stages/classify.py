@@ -21,13 +21,16 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:FDA[- ])?(?:labeled|approved) indications?|compendi(?:a|um)|not an? (?:FDA[- ]approved|labeled) (?:use|indication)", 2.0),
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
      r"preferred (?:alternative|drug|agent|product|medication|biosimilar)s?|first[- ]line|prerequisite (?:drug|therapy)|"
-     r"must (?:first )?(?:try|have tried|use)", 2.0),
+     r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) that you (?:first )?(?:try|use)|try \w+ first|"
+     r"(?:does|did) not show that you (?:have )?tried|have tried \w+ for at least", 2.0),
     ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)|not (?:been )?received|"
      r"incomplete|insufficient (?:information|documentation|clinical information|records)|missing (?:documentation|information|records|lab)|"
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
      r"no (?:medical |clinical )?(?:records|documentation) (?:was|were)|requested (?:information|records|documentation) (?:was|were)|"
      r"(?:were|was) not (?:provided|submitted|included|attached)|unable to (?:make a determination|complete (?:the|our) review)|"
-     r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)", 2.0),
+     r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)|"
+     r"did not (?:send|provide|submit|get)(?: us)? (?:the |this |all )?(?:information|records|documentation|medical records)|"
+     r"we did not (?:get|receive) (?:this|the|these)", 2.0),
     ("prior_authorization_required", r"(?:prior|pre-?)\s?(?:authori[sz]ation|approval|certification)\s+(?:was |is )?(?:not (?:obtained|requested|on file|received)|required)|"
      r"without (?:a |an |the )?(?:required )?(?:prior |pre-?)?(?:authori[sz]ation|approval|precertification|certification)|"
      r"no (?:prior |pre-?)?authori[sz]ation (?:was|is|on file)|precertification (?:was )?not|"
@@ -41,19 +44,24 @@ _RULES: list[tuple[str, str, float]] = [
     ("benefit_exclusion", r"(?:is |are )?(?:specifically )?excluded (?:from|under) (?:coverage|your|the)|exclusions? (?:section|list|in your)|"
      r"not a covered (?:benefit|service)|(?:plan|policy|contract|benefit plan) does not (?:cover|provide coverage|include coverage)|"
      r"benefit exclusion|non-?covered (?:service|benefit)|no coverage (?:for|under)|is not covered under (?:your|the) (?:plan|policy|benefit)|"
-     r"not (?:a )?covered under your (?:benefit|plan|policy)", 2.0),
+     r"not (?:a )?covered under your (?:benefit|plan|policy)|"
+     r"(?:cannot|can not|can't|does not|do not|may not) cover (?:drugs|medications|services|treatments?) (?:when|that are|used|for)|"
+     r"used for weight loss|excluded (?:from|under) (?:Part D|Medicare)", 2.0),
     ("formulary_exclusion", r"not (?:on|included (?:on|in)|listed on) (?:the |our |your (?:plan's )?)?(?:formulary|drug list|preferred drug list)|"
      r"non[- ]?formulary|formulary exception|non[- ]?preferred (?:drug|brand|product|medication)|excluded from (?:the )?formulary|"
      r"(?:formulary|drug list) (?:exclusion|does not include)", 2.5),
     ("quantity_limit", r"quantity limit|exceeds? (?:the )?(?:plan's |our |allowed |maximum |approved )?(?:quantity|dose|dosage|dosing|limit|maximum|number of)|"
      r"more than (?:the )?(?:allowed|maximum|permitted|approved)|(?:dose|dosing|frequency) (?:limit|exceeds)|units? (?:billed )?exceed|"
      r"(?:lifetime|per lifetime|once per lifetime) (?:limit|maximum)|one[- ]time (?:dose|treatment) (?:limit|per lifetime)|"
-     r"maximum (?:allowed |allowable )?(?:units|quantity|dose)|above the (?:labeled|approved|maximum) (?:dose|quantity)", 2.0),
+     r"maximum (?:allowed |allowable )?(?:units|quantity|dose)|above the (?:labeled|approved|maximum) (?:dose|quantity)|"
+     r"more than (?:the|your) plan(?:'s)? (?:allows|covers|limit)|requested (?:amount|quantity|dose|number of doses) is more than|"
+     r"(?:covers|allows) (?:\d+|one|two) (?:pens?|doses?|units?|vials?|syringes?) (?:every|per)", 2.0),
     ("coding_billing_error", r"(?:diagnosis|procedure|HCPCS|NDC|ICD-?10(?:-CM)?|billing|revenue) codes? (?:(?:is|was|were|are) )?(?:invalid|incorrect|not valid|inconsistent|mismatch|does not match|did not match|do not match|not (?:appropriate|supported))|"
      r"(?:invalid|incorrect|mismatched|missing|wrong) (?:diagnosis|procedure|HCPCS|NDC|ICD-?10|billing) (?:code|number)|"
      r"(?:incorrect|invalid|wrong) (?:number of )?units|coding (?:error|issue|discrepancy)|billed (?:with|under|using) (?:an? )?(?:incorrect|invalid|diagnosis)|"
      r"corrected claim|does not support the (?:billed )?(?:drug|procedure|service)|inconsistent with the (?:procedure|diagnosis)|"
-     r"not consistent with the (?:billed|diagnosis)", 2.0),
+     r"not consistent with the (?:billed|diagnosis)|billed (?:with|as) \d+ units?|must be billed (?:as|with|under)|"
+     r"(?:did not include|missing|without) the (?:National Drug Code|NDC)|reported per \d+", 2.5),
     ("timely_filing", r"timely filing|filing (?:limit|deadline|time limit)|(?:received|submitted|filed) (?:after|past|beyond|outside) (?:the|our)|"
      r"time limit for filing|filed (?:too )?late|not (?:filed|submitted|received) within (?:the )?\d+|"
      r"after the \d+[- ]day (?:filing )?(?:limit|period|deadline)", 2.5),
@@ -62,7 +70,8 @@ _RULES: list[tuple[str, str, float]] = [
      r"other (?:health )?insurance (?:is|was) primary|primary (?:payer|insurance|insurer|carrier|plan) (?:is|must)|"
      r"not (?:an )?(?:active|current) member|membership (?:ended|terminated)", 2.0),
 ]
-_COMPILED = [(b, re.compile(p, re.IGNORECASE), w) for b, p, w in _RULES]
+# Scanned letters often read "m" as "rn": every pattern accepts both.
+_COMPILED = [(b, re.compile(p.replace("m", "(?:m|rn)"), re.IGNORECASE), w) for b, p, w in _RULES]
 _THRESHOLD = 1.5
 
 

@@ -35,14 +35,15 @@ DATE_RE = re.compile(
 
 _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
 _MEMBER_LABEL = re.compile(
-    r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|medicare|medicaid|medi-cal|insured|recipient)"
-    r"(?:'s)?\s*(?:id(?:entification)?|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE,
-    re.IGNORECASE,
+    r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|medicare|medicaid|medi-cal|insured|recipient|medical record)"
+    r"(?:'s)?\s*(?:id(?:entification)?|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
+    + r"|(?:^|\s{2,})(?:ID|CIN|Identification(?: No\.?| Number)?)\s*[:#]\s*" + _ID_VALUE,
+    re.IGNORECASE | re.MULTILINE,
 )
 _CLAIM_LABEL = re.compile(
     r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|"
     r"pa|appeal|review|determination|confirmation|control|document)"
-    r"\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE,
+    r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*|\s*:\s*)" + _ID_VALUE,
     re.IGNORECASE,
 )
 _LETTER_DATE_LABEL = re.compile(
@@ -53,9 +54,10 @@ _LETTER_DATE_LABEL = re.compile(
 _SERVICE_DATE_LABEL = re.compile(
     r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|DOS|date of request|request date|"
     r"date (?:the )?request (?:was )?received|date received|received on|requested on|"
-    r"infusion date|scheduled (?:infusion|treatment|service) date|treatment date|date submitted)"
+    r"infusion date|scheduled (?:infusion|treatment|service) date|treatment date|date submitted|"
+    r"^\s*received|^\s*submitted)"
     r"\s*[:\-]?\s*(?:on\s+)?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,
 )
 _DEADLINE = re.compile(
     r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
@@ -209,10 +211,11 @@ def _labelled(
     pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span], avoid: str | None = None
 ) -> str | None:
     for m in pattern.finditer(text):
-        value = m.group(1)
+        group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i))
+        value = m.group(group)
         if not re.search(r"\d", value) or value == avoid or DATE_RE.fullmatch(value):
             continue
-        spans[field] = _span(m, 1)
+        spans[field] = _span(m, group)
         return value
     return None
 
