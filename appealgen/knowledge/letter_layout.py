@@ -33,6 +33,8 @@ _RIGHTS_SENTENCE = re.compile(
     r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
     r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
     r"|\b(?:may|can) be (?:requested|filed|submitted)\b"
+    r"|\bif (?:your|the) (?:provider|doctor|physician|prescriber) (?:believes|thinks|feels|disagrees)\b"
+    r"|\bdecisions? (?:based on|about|involving) medical necessity\b"
     r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b",

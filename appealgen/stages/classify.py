@@ -14,7 +14,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"not (?:considered |deemed )?medically necessary|medical(?:ly)? necess|"
      r"(?:does|do|did) not meet (?:the |our |your plan's |plan )?(?:medical necessity |clinical |coverage )?(?:criteria|guidelines|requirements)|"
      r"criteria (?:were|was|are|is|have not been|has not been) not? ?met|not meet (?:the )?(?:clinical|medical) criteria|"
-     r"clinical (?:criteria|policy|guidelines?) (?:for|was|were|are)", 2.0),
+     r"(?:our|the) (?:clinical |medical |coverage )?(?:policy|policy bulletin|criteria|guidelines?) requires? (?:a|an|that|at least)", 2.0),
     ("experimental_investigational", r"experimental|investigational|unproven|not proven|"
      r"insufficient (?:clinical |scientific )?evidence (?:of|to support|that)|considered (?:to be )?(?:unproven|experimental)", 2.5),
     ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
@@ -71,7 +71,9 @@ _RULES: list[tuple[str, str, float]] = [
      r"not (?:an )?(?:active|current) member|membership (?:ended|terminated)", 2.0),
 ]
 # Scanned letters often read "m" as "rn": every pattern accepts both.
-_COMPILED = [(b, re.compile(p.replace("m", "(?:m|rn)"), re.IGNORECASE), w) for b, p, w in _RULES]
+# Line breaks count as spaces.
+_COMPILED = [(b, re.compile(p.replace("m", "(?:m|rn)").replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
+_NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |the )?(?:review of |determination of )?$", re.IGNORECASE)
 _THRESHOLD = 1.5
 
 
@@ -89,7 +91,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         if sent.in_rights_notice or sent.is_field:
             continue
         for basis, pattern, weight in _COMPILED:
-            hits = list(pattern.finditer(sent.text))
+            hits = [h for h in pattern.finditer(sent.text) if not _NEGATED.search(sent.text[max(0, h.start() - 40) : h.start()])]
             if not hits:
                 continue
             gain = weight * (1.0 + 0.25 * (len(hits) - 1))

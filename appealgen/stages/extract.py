@@ -55,7 +55,7 @@ _SERVICE_DATE_LABEL = re.compile(
     r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|DOS|date of request|request date|"
     r"date (?:the )?request (?:was )?received|date received|received on|requested on|"
     r"infusion date|scheduled (?:infusion|treatment|service) date|treatment date|date submitted|"
-    r"^\s*received|^\s*submitted)"
+    r"request received|review of this request on|svc date|^\s*received|^\s*submitted)"
     r"\s*[:\-]?\s*(?:on\s+)?",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -239,6 +239,12 @@ def _letter_date(text: str, spans: dict[str, Span]) -> date | None:
 def _labelled_date(pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span]) -> date | None:
     for label in pattern.finditer(text):
         m = DATE_RE.search(text, label.end(), min(len(text), label.end() + 40))
+        line_end = text.find("\n", label.end())
+        line = text[text.rfind("\n", 0, label.start()) + 1 : line_end if line_end >= 0 else len(text)]
+        if (m is None or m.start() > line_end >= 0) and len(re.findall(r"\s{2,}", line.strip())) >= 3:
+            # A table header: the value sits in the first row under it.
+            next_end = text.find("\n", line_end + 1)
+            m = DATE_RE.search(text, line_end + 1, next_end if next_end >= 0 else len(text))
         if m and not text[label.end() : m.start()].count("\n") > 1:
             value = parse_date(m)
             if value:
