@@ -70,16 +70,30 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     from appealgen.adapters.embeddings import MiniLMEmbedder
     from appealgen.adapters.hybrid import HybridIndex
-    from appealgen.corpus import chunk_corpus, load_corpus, load_document
+    from appealgen.corpus import chunk_corpus, load_corpus
+    from appealgen.errors import IndexMissingError
+    from appealgen.ingest import ingest
 
-    corpus_dir = Path(args.corpus) if args.corpus else settings.corpus_dir
-    docs = load_corpus(corpus_dir)
-    for extra in args.add or []:
-        docs.append(load_document(Path(extra)))
+    added = [
+        ingest(Path(f), kind=args.kind, drug=args.drug, payer=args.payer, title=args.title, limits=settings.parse)
+        for f in args.add or []
+    ]
+    embedder = MiniLMEmbedder()
+    existing = None
+    if added and not args.corpus:
+        try:
+            existing = HybridIndex.open(settings.index_dir, embedder, settings.chroma_url)
+        except IndexMissingError:
+            existing = None
+    docs = added if existing else load_corpus(Path(args.corpus) if args.corpus else settings.corpus_dir) + added
     chunks = chunk_corpus(docs)
     with tqdm(total=len(chunks), desc="Indexing", unit="chunk", disable=args.json or not sys.stderr.isatty()) as bar:
-        index = HybridIndex.build(chunks, MiniLMEmbedder(), settings.index_dir, settings.chroma_url,
-                                  documents=len(docs), progress=bar.update)
+        if existing:
+            existing.add(chunks, documents=len(docs), progress=bar.update)
+            index = existing
+        else:
+            index = HybridIndex.build(chunks, embedder, settings.index_dir, settings.chroma_url,
+                                      documents=len(docs), progress=bar.update)
     counts = {"documents": len(docs), "chunks": len(chunks), "seconds": index.manifest.seconds,
               "index_dir": str(settings.index_dir), "corpus_hash": index.manifest.corpus_hash}
     if args.json:
@@ -165,6 +179,41 @@ def _cmd_deadlines(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from appealgen.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _cmd_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from appealgen.store import SqlCaseStore
+
+    store = SqlCaseStore.from_settings(settings)
+    try:
+        if args.keys_command == "create":
+            _key, secret = store.create_key(args.name)
+            print(secret)
+            print(f"Created key {args.name!r}; it is shown only this once.", file=sys.stderr)
+        elif args.keys_command == "revoke":
+            key = store.revoke_key(args.name)
+            print(f"Revoked key {key.name!r}.")
+        else:
+            keys = store.list_keys()
+            rows = [{"name": k.name, "created": k.created_at.isoformat(timespec="seconds"),
+                     "revoked": k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else None} for k in keys]
+            if args.json:
+                _print_json({"keys": rows})
+            else:
+                for r in rows:
+                    print(f"{r['name']:30} created {r['created']}  {'revoked ' + r['revoked'] if r['revoked'] else 'active'}")
+    finally:
+        store.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     p = argparse.ArgumentParser(prog="appealgen", description="Grounded appeals of specialty-drug denials.")
@@ -191,7 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("index", help="build the retrieval index from the corpus")
     i.add_argument("--corpus")
-    i.add_argument("--add", nargs="*", help="extra Markdown documents to index")
+    i.add_argument("--add", nargs="*", help="documents to add: FDA SPL .xml, .pdf, .md, .txt")
+    i.add_argument("--kind", default="label", choices=["label", "policy", "rule", "guideline"])
+    i.add_argument("--drug", help="drug the added documents are about")
+    i.add_argument("--payer", help="payer the added documents come from")
+    i.add_argument("--title", help="source title of the added documents")
     i.add_argument("--json", action="store_true")
     i.set_defaults(fn=_cmd_index)
 
@@ -226,6 +279,22 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--letter-date")
     dl.add_argument("--json", action="store_true")
     dl.set_defaults(fn=_cmd_deadlines)
+
+    sv = sub.add_parser("serve", help="the web page and REST API (uvicorn)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sv.set_defaults(fn=_cmd_serve)
+
+    ks = sub.add_parser("keys", help="API keys: create, revoke, list")
+    ks_sub = ks.add_subparsers(dest="keys_command", required=True)
+    kc = ks_sub.add_parser("create", help="make a key; prints it once on its own line")
+    kc.add_argument("name")
+    kr = ks_sub.add_parser("revoke", help="revoke a key by name")
+    kr.add_argument("name")
+    kl = ks_sub.add_parser("list", help="names, created, revoked (never the keys)")
+    kl.add_argument("--json", action="store_true")
+    ks.set_defaults(fn=_cmd_keys)
     return p
 
 

@@ -92,7 +92,11 @@ class HybridIndex:
         collection: Any,
         embedder: Embedder,
         manifest: Manifest,
+        index_dir: Path,
+        headings: np.ndarray,
     ) -> None:
+        self.index_dir = index_dir
+        self._headings = headings
         self.chunks = chunks
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
         self._keyword = keyword
@@ -120,19 +124,30 @@ class HybridIndex:
         except Exception:  # noqa: BLE001 - absent collection
             pass
         collection = client.create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
-        for start in range(0, len(chunks), batch):
-            part = chunks[start : start + batch]
-            vectors = embedder.embed([c.embedding_text() for c in part])
-            collection.add(
-                ids=[c.id for c in part],
-                embeddings=vectors.tolist(),
-                metadatas=[_chroma_metadata(c) for c in part],
-                documents=[c.text for c in part],
-            )
-            if progress:
-                progress(len(part))
+        _add_vectors(collection, chunks, embedder, progress, batch)
+        return cls._finish(chunks, collection, embedder, index_dir, documents, started)
+
+    def add(self, chunks: list[Chunk], documents: int, progress: Callable[[int], None] | None = None) -> None:
+        """Extend the index with more chunks (replacing any with the same id)."""
+        started = time.perf_counter()
+        new_ids = {c.id for c in chunks}
+        stale = [c.id for c in self.chunks if c.id in new_ids]
+        if stale:
+            self._collection.delete(ids=stale)
+        _add_vectors(self._collection, chunks, self._embedder, progress, 64)
+        merged = [c for c in self.chunks if c.id not in new_ids] + chunks
+        fresh = self._finish(merged, self._collection, self._embedder, self.index_dir,
+                             self.manifest.documents + documents, started)
+        self.__dict__.update(fresh.__dict__)
+
+    @classmethod
+    def _finish(cls, chunks: list[Chunk], collection: Any, embedder: Embedder, index_dir: Path,
+                documents: int, started: float) -> HybridIndex:
+        """Write BM25, the chunk table and the manifest beside the vectors."""
         keyword = KeywordIndex.build([c.embedding_text() for c in chunks])
         keyword.save(index_dir / "bm25")
+        headings = embedder.embed([c.heading_text() for c in chunks]) if chunks else np.zeros((0, embedder.dim), np.float32)
+        np.save(index_dir / "headings.npy", headings)
         with (index_dir / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(c.model_dump_json() + "\n")
@@ -146,7 +161,7 @@ class HybridIndex:
             seconds=round(time.perf_counter() - started, 2),
         )
         (index_dir / "manifest.json").write_text(manifest.model_dump_json(indent=2))
-        return cls(chunks, keyword, collection, embedder, manifest)
+        return cls(chunks, keyword, collection, embedder, manifest, index_dir, headings)
 
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> HybridIndex:
@@ -163,6 +178,7 @@ class HybridIndex:
                 if line.strip()
             ]
             keyword = KeywordIndex.load(index_dir / "bm25", len(chunks))
+            headings = np.load(index_dir / "headings.npy")
         except Exception as exc:  # noqa: BLE001 - any damage means rebuild
             raise IndexMissingError(f"The index at {index_dir} is damaged ({type(exc).__name__}). {rebuild}") from None
         if manifest.model != embedder.name or manifest.dim != embedder.dim:
@@ -177,7 +193,7 @@ class HybridIndex:
             raise IndexMissingError(f"The Chroma collection is missing at {index_dir}. {rebuild}") from None
         if len(chunks) != manifest.chunks:
             raise IndexMissingError(f"The index at {index_dir} is incomplete. {rebuild}")
-        return cls(chunks, keyword, collection, embedder, manifest)
+        return cls(chunks, keyword, collection, embedder, manifest, index_dir, headings)
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 8, mode: Mode = "hybrid") -> list[Passage]:
         """The k best passages for the query under the filters."""
@@ -193,7 +209,12 @@ class HybridIndex:
             order = np.argsort(-scores)[:depth]
             ranked.append([int(i) for i in order if np.isfinite(scores[i]) and scores[i] > 0])
         if mode in ("hybrid", "dense"):
-            ranked.append(self._dense(query, allowed, depth))
+            vector = self._embedder.embed([query])[0]
+            ranked.append(self._dense(vector, allowed, depth))
+        if mode == "hybrid" and len(self._headings) == len(self.chunks):
+            # What a section's own heading says it answers is strong evidence of relevance.
+            sims = np.where(allowed, self._headings @ vector, -np.inf)
+            ranked.append([int(i) for i in np.argsort(-sims)[:depth]])
         fused: dict[int, float] = {}
         for ranking in ranked:
             for rank, row in enumerate(ranking):
@@ -201,8 +222,8 @@ class HybridIndex:
         best = sorted(fused.items(), key=lambda kv: -kv[1])
         return _collapse([to_passage(self.chunks[row], score) for row, score in best], k)
 
-    def _dense(self, query: str, allowed: np.ndarray, depth: int) -> list[int]:
-        vector = self._embedder.embed([query])[0].tolist()
+    def _dense(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[int]:
+        vector = query_vector.tolist()
         n_allowed = int(allowed.sum())
         where = None
         if n_allowed < len(self.chunks):
@@ -220,6 +241,21 @@ class HybridIndex:
         """A passage by id."""
         row = self._by_id.get(passage_id)
         return None if row is None else to_passage(self.chunks[row], 0.0)
+
+
+def _add_vectors(collection: Any, chunks: list[Chunk], embedder: Embedder,
+                 progress: Callable[[int], None] | None, batch: int) -> None:
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        vectors = embedder.embed([c.embedding_text() for c in part])
+        collection.add(
+            ids=[c.id for c in part],
+            embeddings=vectors.tolist(),
+            metadatas=[_chroma_metadata(c) for c in part],
+            documents=[c.text for c in part],
+        )
+        if progress:
+            progress(len(part))
 
 
 def to_passage(chunk: Chunk, score: float) -> Passage:

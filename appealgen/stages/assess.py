@@ -144,6 +144,9 @@ def _lab(rule: Rule, facts: PatientFacts) -> Verdict:
     if lab is None or lab.value is None:
         return "missing", f"no {spec.name} value documented"
     value = convert(lab.value, lab.unit, spec.unit)
+    uln = (lab.model_extra or {}).get("uln")
+    if value is None and (spec.unit or "").lower() == "xuln" and isinstance(uln, int | float) and uln > 0:
+        value = lab.value / uln  # "times the upper limit of normal", from the lab's own reference limit
     if value is None:
         return "missing", f"{spec.name} reported in {lab.unit}, which cannot be compared with {spec.unit}"
     shown = f"{spec.name} {lab.value:g} {lab.unit or ''}".strip() + (f" on {lab.date.isoformat()}" if lab.date else "")

@@ -105,3 +105,14 @@ class TestCriteriaLibrary:
         by_id = {c.id: c.status for c in result.criteria}
         assert by_id["diagnosis"] == "met"
         assert result.source == "payer"
+
+
+class TestUpperLimitOfNormal:
+    RULE = {"lab": {"name": "alt", "op": "<=", "value": 3, "unit": "xULN"}}
+
+    def test_times_uln_from_reference_limit(self) -> None:
+        assert status(self.RULE, facts(labs=[{"name": "alt", "value": 120, "unit": "U/L", "uln": 40}])) == "met"
+        assert status(self.RULE, facts(labs=[{"name": "alt", "value": 121, "unit": "U/L", "uln": 40}])) == "not_met"
+
+    def test_without_reference_limit_is_missing(self) -> None:
+        assert status(self.RULE, facts(labs=[{"name": "alt", "value": 30, "unit": "U/L"}])) == "missing"
