@@ -30,7 +30,7 @@ class Pipeline:
     def __init__(self, settings: Settings, retriever: Retriever | None = None, drafter: Drafter | None = None) -> None:
         self.settings = settings
         self._retriever = retriever
-        self.drafter = drafter or TemplateDrafter()
+        self.drafter = drafter or make_drafter(settings)
 
     @property
     def retriever(self) -> Retriever:
@@ -75,3 +75,12 @@ class Pipeline:
             patient_facts=patient, passages=passages, assessment=assessment, deadlines=rules,
             draft=letter_draft, letter_markdown=letter, check=check(letter, context),
         )
+
+
+def make_drafter(settings: Settings) -> Drafter:
+    """The LLM drafter when an endpoint is configured, else the template drafter."""
+    from appealgen.adapters.llm import chat_model
+    from appealgen.stages.llm_drafter import LLMDrafter
+
+    chat = chat_model(settings)
+    return LLMDrafter(chat) if chat else TemplateDrafter()

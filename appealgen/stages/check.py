@@ -49,14 +49,15 @@ def rule(rule_id: str, description: str) -> Callable[[Callable[[str, CheckContex
     return wrap
 
 
-def check(letter: str, ctx: CheckContext) -> CheckReport:
-    """Run every registered rule over the letter.
+def check(letter: str, ctx: CheckContext, only: set[str] | None = None) -> CheckReport:
+    """Run the registered rules over the letter (or a section of it).
 
     Args:
         letter: the letter's Markdown.
         ctx: what the letter may rest on.
+        only: run just these rule ids (e.g. the content rules for one section).
     """
-    findings = [f for r in RULES.values() for f in r.fn(letter, ctx)]
+    findings = [f for r in RULES.values() if only is None or r.id in only for f in r.fn(letter, ctx)]
     return CheckReport(passed=not any(f.severity == "error" for f in findings), findings=findings)
 
 
@@ -216,3 +217,38 @@ def _urls(letter: str, ctx: CheckContext) -> list[Finding]:
         for m in _URL_RE.finditer(letter)
         if m.group(0).rstrip(".,;") not in known
     ]
+
+
+_TITLED_NAME = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+((?:[A-Z][a-zA-Z'-]+\s?){1,3})")
+
+
+@rule("names_known", "No person is named who is not in the denial or the facts.")
+def _names(letter: str, ctx: CheckContext) -> list[Finding]:
+    known = ctx.denial_text + (ctx.patient_facts.model_dump_json() if ctx.patient_facts else "")
+    out = []
+    for m in _TITLED_NAME.finditer(letter):
+        surname = m.group(1).split()[-1].strip()
+        if surname not in known:
+            out.append(_finding("names_known", f"{m.group(0).strip()} is not named in the denial or the facts.", letter, m.start(), m.end()))
+    return out
+
+
+_PLACEHOLDER = re.compile(r"\[(?:insert|your|patient|name|date)[^\]]*\]|\bXX/XX\b|\blorem ipsum\b|\bTBD\b|<[A-Z_ ]{3,}>", re.IGNORECASE)
+
+
+@rule("no_placeholders", "No unfilled placeholder is left in the letter.")
+def _placeholders(letter: str, ctx: CheckContext) -> list[Finding]:
+    return [
+        _finding("no_placeholders", f"Unfilled placeholder {m.group(0)!r}.", letter, m.start(), m.end())
+        for m in _PLACEHOLDER.finditer(letter)
+    ]
+
+
+@rule("hcpcs_units", "Units stated for a drug's HCPCS code fit its labelled dose.")
+def _units(letter: str, ctx: CheckContext) -> list[Finding]:
+    out = []
+    for m in re.finditer(r"\b([A-Z]\d{4})\b[^.\n]{0,40}?\b(\d+)\s+units?\b", letter):
+        drug = drug_lexicon().by_hcpcs(m.group(1))
+        if drug and drug.hcpcs_units_per_dose and int(m.group(2)) != drug.hcpcs_units_per_dose:
+            out.append(_finding("hcpcs_units", f"{m.group(1)} is billed as {drug.hcpcs_units_per_dose} unit(s) per dose, not {m.group(2)}.", letter, m.start(), m.end()))
+    return out

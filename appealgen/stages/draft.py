@@ -172,7 +172,7 @@ class TemplateDrafter:
             drug=_drug_title(f.drug), drug_title=_drug_title(f.drug), diagnoses=diagnoses
         )
         parts = [f'The denial states: "{quote}"', "", strategy]
-        relevant = _criteria_for(d.assessment, basis.id)
+        relevant = criteria_for(d.assessment, basis.id)
         if relevant:
             parts.append("")
             for c in relevant:
@@ -290,7 +290,7 @@ _BASIS_CRITERIA_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _criteria_for(assessment: Assessment, basis: str) -> list[CriterionResult]:
+def criteria_for(assessment: Assessment, basis: str) -> list[CriterionResult]:
     """The criteria that bear on a denial point (all of them for medical necessity)."""
     if basis == "medical_necessity":
         return list(assessment.criteria)
