@@ -79,10 +79,6 @@ class Chunk(BaseModel):
             parts.append(self.meta.source_url)
         return ", ".join(parts)
 
-    def heading_text(self) -> str:
-        """The document title and section heading alone."""
-        return f"{self.title}. {self.section}"
-
     def embedding_text(self) -> str:
         """What the dense index embeds: where the text comes from, then the text."""
         return f"{self.title}. {self.section}. {self.text}"

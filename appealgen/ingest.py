@@ -17,7 +17,12 @@ from appealgen.errors import DocumentError, InputError
 from appealgen.settings import ParseLimits
 
 _SPL_NS = {"v3": "urn:hl7-org:v3"}
-_SKIP_SPL = re.compile(r"package label|principal display panel|spl product data", re.IGNORECASE)
+# Skipped: packaging panels and data elements (no clinical facts), and the Medication Guide and
+# patient insert, which restate the prescribing information in lay terms: appeals cite the PI.
+_SKIP_SPL = re.compile(
+    r"package label|principal display panel|spl product data|medication guide|patient (?:package insert|information)",
+    re.IGNORECASE,
+)
 _SPL_UNTITLED = {
     "SPL MEDGUIDE SECTION": "Medication Guide",
     "SPL PATIENT PACKAGE INSERT SECTION": "Patient Information",
@@ -150,14 +155,25 @@ def _spl_text(element: ET.Element) -> str:
     return "\n\n".join(lines)
 
 
+_NAVIGATION = re.compile(r"^##\s+(?:what is in this leaflet|contents|table of contents|test purposes only)\b.*$", re.IGNORECASE)
+
+
+def _drop_navigation(text: str) -> str:
+    """Remove table-of-contents and marker sections: they list headings, not facts."""
+    blocks = re.split(r"(?m)^(?=##\s)", text)
+    return "".join(b for b in blocks if not _NAVIGATION.match(b.split("\n", 1)[0]))
+
+
 def _text_sections(path: Path) -> tuple[str, date | None, str]:
     """A Markdown/text file: its own `##` headings (an EMA leaflet has them), else one section."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = _drop_navigation(path.read_text(encoding="utf-8", errors="replace"))
     headings = re.findall(r"^##\s+(.+)$", text, re.MULTILINE)
-    title = next((h.strip() for h in headings if not re.search(r"test purposes|package leaflet", h, re.IGNORECASE)), path.stem)
     if not headings:
-        text = f"## {path.stem}\n\n{text}"
-    return f"{path.stem} ({title})" if headings else path.stem, None, text
+        return path.stem, None, f"## {path.stem}\n\n{text}"
+    # A leaflet's own title line ("Package leaflet: Information for the user") names the document.
+    own = next((h.strip() for h in headings if re.search(r"leaflet|prescribing information|summary of product", h, re.IGNORECASE)), None)
+    drug = path.stem.split("_")[0].capitalize()
+    return (f"{drug} {own}" if own else path.stem.replace("_", " ")), None, text
 
 
 def _pdf_sections(path: Path, limits: ParseLimits | None) -> tuple[str, date | None, str]:

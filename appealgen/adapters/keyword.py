@@ -15,6 +15,28 @@ _STOP = frozenset(
 )
 
 
+# Patients and advocates ask in lay words; labels and policies use these terms.
+_LAY_TO_LABEL: dict[str, tuple[str, ...]] = {
+    "approved": ("indicated", "indications"),
+    "treat": ("indicated",),
+    "dose": ("dosage", "dosing"),
+    "dosed": ("dosage", "dosing"),
+    "side": ("adverse", "reactions"),
+    "effects": ("adverse", "reactions"),
+    "pregnant": ("pregnancy",),
+    "kids": ("pediatric",),
+    "children": ("pediatric",),
+    "deadline": ("days", "within"),
+    "appeal": ("reconsideration", "grievance"),
+}
+
+
+def expand_query(tokens: list[str]) -> list[str]:
+    """The query tokens plus the label terms for lay words."""
+    extra = [t for token in tokens for t in _LAY_TO_LABEL.get(token, ())]
+    return tokens + [t for t in extra if t not in tokens]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens; codes like J1411, D67 and 42-cfr stay whole."""
     return [t for t in _TOKEN.findall(text.lower()) if t not in _STOP]
@@ -45,7 +67,7 @@ class KeywordIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for the query."""
-        tokens = tokenize(query)
+        tokens = expand_query(tokenize(query))
         if not tokens:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)

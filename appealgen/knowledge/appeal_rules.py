@@ -96,7 +96,8 @@ def deadlines(plan_type: str | None, state: str | None, letter_date: date | None
     for row in rows:
         days, citation, verified = row.get("days"), row["citation"], row.get("verified", False)
         override = (state_row or {}).get("internal_appeal") if lookup in STATE_REGULATED else None
-        if override and row["step"] == "internal_appeal" and override.get("days"):
+        # A state may lengthen the federal internal-appeal window, never shorten it.
+        if override and row["step"] == "internal_appeal" and override.get("days") and override["days"] > (days or 0):
             days, citation = override["days"], f"{override['citation']} (state); {row['citation']}"
             verified = bool(override.get("verified", False))
         out.append(_deadline(row, days, citation, verified, letter_date))

@@ -93,7 +93,7 @@ def _support_text(ctx: CheckContext, letter: str) -> str:
     parts = [ctx.denial_text, ctx.facts.model_dump_json(), ctx.drafted_on.isoformat()]
     if ctx.patient_facts:
         parts.append(ctx.patient_facts.model_dump_json())
-    parts += [p.text + " " + p.source for p in ctx.passages if p.id in cited]
+    parts += [" ".join((p.title, p.section, p.text, p.source)) for p in ctx.passages if p.id in cited]
     parts += [c.text + " " + c.evidence + " " + (c.record or "") for c in ctx.assessment.criteria]
     parts += [d.model_dump_json() for d in ctx.deadlines]
     parts.append(str(len(ctx.bases)))

@@ -56,3 +56,9 @@ def test_bad_inputs() -> None:
         deadlines("bogus", "CA", None)
     with pytest.raises(InputError):
         deadlines("commercial_fully_insured", "ZZ", None)
+
+
+def test_state_cannot_shorten_federal_internal_appeal_window() -> None:
+    for state in STATES:
+        internal = next(r for r in deadlines("commercial_fully_insured", state, date(2026, 9, 18)) if r.step == "internal_appeal")
+        assert internal.days is not None and internal.days >= 180, state
