@@ -37,6 +37,10 @@ class OpenAICompatibleChat:
             temperature=settings.llm_temperature,
             # llama.cpp's server reads max_tokens only from the request body.
             extra_body={"max_tokens": settings.llm_max_tokens},
+            # JSON mode: servers that support it (llama.cpp enforces it with a grammar) return parseable output.
+            model_kwargs={"response_format": {"type": "json_object", "schema": {
+                "type": "object", "properties": {"argument": {"type": "string", "minLength": 20}},
+                "required": ["argument"]}}},
         )
 
     def complete(self, system: str, user: str) -> str:
