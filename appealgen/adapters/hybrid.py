@@ -7,7 +7,6 @@ server URL is configured), `bm25/`, `chunks.jsonl` (row order of the BM25 index)
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime

@@ -231,7 +231,7 @@ def _extract_pages(data: bytes, limits: ParseLimits) -> list[str]:
                     "The PDF is password-protected. Remove the password (print to PDF) and upload it again."
                 )
         count = len(reader.pages)
-    except (FileNotDecryptedError,) as exc:
+    except FileNotDecryptedError as exc:
         raise errors.EncryptedPdfError("The PDF is password-protected.") from exc
     except PdfReadError as exc:
         raise errors.MalformedPdfError(f"The PDF is damaged or truncated ({exc}).") from exc
