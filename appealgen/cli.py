@@ -295,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     kl = ks_sub.add_parser("list", help="names, created, revoked (never the keys)")
     kl.add_argument("--json", action="store_true")
     ks.set_defaults(fn=_cmd_keys)
+
+    from appealgen.evaluation.cli import add_parser as add_eval_parser
+
+    add_eval_parser(sub)
     return p
 
 
