@@ -16,7 +16,7 @@ from appealgen.models import CheckContext, CheckReport, Finding, Span
 from appealgen.stages.extract import DATE_RE, parse_date
 
 CITATION_RE = re.compile(r"\[([a-z0-9][a-z0-9-]*#[a-z0-9-]+)\]")
-_NUMBER_RE = re.compile(r"(?<![\w.#-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(\s?%|\s?(?:days?|hours?|months?|IU/dL|BU|mg|kg|U/L|mL))?(?![\w#-]|\.\d)")
+_NUMBER_RE = re.compile(r"(?<![\w.#,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(\s?%|\s?(?:days?|hours?|months?|IU/dL|BU|mg|kg|U/L|mL))?(?![\w#-]|[.,]\d)")
 _ID_RE = re.compile(r"(?<![\w#-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}(?![\w#-])")
 _URL_RE = re.compile(r"https?://[^\s)\]>\"]+")
 _INSTRUCTION_RE = re.compile(
