@@ -64,6 +64,19 @@ class LimitExceededError(DocumentError):
     title = "Document too large"
 
 
+class MediaTypeError(InputError):
+    """A request body is neither multipart/form-data nor JSON."""
+
+    http_status = 415
+    title = "Unsupported media type"
+
+
+class IdempotencyKeyReusedError(InputError):
+    """An Idempotency-Key was sent again with a different request."""
+
+    title = "Idempotency-Key reused"
+
+
 class FactsError(InputError):
     """Patient facts are not valid."""
 
@@ -95,6 +108,14 @@ class IndexModelMismatchError(DependencyError):
 
 class LLMError(DependencyError):
     """The configured LLM endpoint failed or returned unusable output."""
+
+
+class AuthError(AppealgenError):
+    """The request has no valid API key."""
+
+    exit_code = 2
+    http_status = 401
+    title = "Unauthorized"
 
 
 class NotFoundError(AppealgenError):

@@ -19,25 +19,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from appealgen.errors import AppealgenError, InputError
+from appealgen.errors import AppealgenError, AuthError, MediaTypeError  # noqa: F401 - re-exported for the API modules
 
 log = logging.getLogger("appealgen.api")
 PROBLEM_JSON = "application/problem+json"
 
 
-class AuthError(AppealgenError):
-    """The request has no valid API key."""
-
-    exit_code = 2
-    http_status = 401
-    title = "Unauthorized"
-
-
-class MediaTypeError(InputError):
-    """The request body is neither multipart/form-data nor JSON."""
-
-    http_status = 415
-    title = "Unsupported media type"
 
 
 def problem_type(exc: AppealgenError) -> str:

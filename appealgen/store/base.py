@@ -7,16 +7,10 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from appealgen.errors import InputError
+from appealgen.errors import IdempotencyKeyReusedError  # noqa: F401 - part of the store's interface
 from appealgen.models import AppealResult, PatientFacts
 
 AuditAction = Literal["create", "replay", "read", "download", "edit", "check", "delete", "classify"]
-
-
-class IdempotencyKeyReusedError(InputError):
-    """An Idempotency-Key was sent again with a different request."""
-
-    title = "Idempotency-Key reused"
 
 
 class ApiKey(BaseModel):
