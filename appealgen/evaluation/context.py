@@ -8,7 +8,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -16,30 +15,23 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from appealgen import __version__
 from appealgen.adapters.embeddings import Embedder, MiniLMEmbedder
 from appealgen.adapters.hybrid import HybridIndex
-from appealgen.knowledge.appeal_rules import deadlines
 from appealgen.knowledge.criteria import CriteriaLibrary
-from appealgen.knowledge.drugs import drug_lexicon
 from appealgen.models import (
     AppealResult,
-    Assessment,
-    CheckContext,
     DenialBasis,
     DenialFacts,
-    DraftInput,
     PatientFacts,
 )
+from appealgen.pipeline import Pipeline
 from appealgen.settings import PROJECT_ROOT, Settings
-from appealgen.stages.assess import assess
-from appealgen.stages.check import check
 from appealgen.stages.classify import classify
-from appealgen.stages.draft import Drafter, TemplateDrafter, draft
+from appealgen.stages.draft import Drafter, TemplateDrafter
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
-from appealgen.stages.render import render, to_markdown
-from appealgen.stages.retrieve import Retriever, retrieve
+from appealgen.stages.render import render
+from appealgen.stages.retrieve import Retriever
 
 STAGES = ("parse", "extract", "classify", "retrieve", "assess", "draft", "check", "render")
 T = TypeVar("T")
@@ -90,11 +82,7 @@ def traced_run(
     render_dir: Path,
     drafter: Drafter | None = None,
 ) -> TracedRun:
-    """Pipeline.run, stage by stage, with a timer around each stage.
-
-    The order and arguments are Pipeline.run's (tests/evaluation checks the letters agree).
-    "assess" includes the deadlines rules engine; "render" writes md, pdf and docx.
-    """
+    """Pipeline.run with a timer around each stage, then render (md, pdf and docx)."""
     ms: dict[str, float] = {}
 
     def timed(stage: str, fn: Callable[[], T]) -> T:
@@ -103,62 +91,11 @@ def traced_run(
         ms[stage] = ms.get(stage, 0.0) + (time.perf_counter() - started) * 1000
         return value
 
-    doc = timed("parse", lambda: parse(source, limits=settings.parse))
-    facts = timed("extract", lambda: extract(doc))
-    bases = timed("classify", lambda: classify(doc, facts))
-    passages = timed("retrieve", lambda: retrieve(facts, bases, retriever))
-
-    def assess_all() -> tuple[Assessment, list]:
-        drug = drug_lexicon().get(facts.drug) if facts.drug else None
-        found = (
-            assess(patient, drug.id if drug else facts.drug, facts.payer, criteria)
-            if patient
-            else Assessment()
-        )
-        return found, deadlines(facts.plan_type, facts.state, facts.letter_date)
-
-    assessment, rules = timed("assess", assess_all)
-    now = datetime.now(UTC)
-    data = DraftInput(
-        denial_text=doc.text,
-        facts=facts,
-        bases=bases,
-        passages=passages,
-        assessment=assessment,
-        deadlines=rules,
-        patient_facts=patient,
-        today=now.date(),
-    )
-    letter_draft = timed("draft", lambda: draft(data, drafter or TemplateDrafter()))
-    context = CheckContext(
-        denial_text=doc.text,
-        facts=facts,
-        bases=bases,
-        passages=passages,
-        assessment=assessment,
-        deadlines=rules,
-        patient_facts=patient,
-        drafted_on=now.date(),
-    )
-    letter = to_markdown(letter_draft)
-    report = timed("check", lambda: check(letter, context))
-    result = AppealResult(
-        created_at=now,
-        appealgen_version=__version__,
-        denial_text=doc.text,
-        facts=facts,
-        bases=bases,
-        patient_facts=patient,
-        passages=passages,
-        assessment=assessment,
-        deadlines=rules,
-        draft=letter_draft,
-        letter_markdown=letter,
-        check=report,
-    )
+    pipeline = Pipeline(settings, retriever=retriever, drafter=drafter or TemplateDrafter(), criteria=criteria)
+    result = pipeline.run(source, patient, timer=timed)
     timed(
         "render",
-        lambda: (to_markdown(letter_draft), render(result, render_dir, ("md", "pdf", "docx"))),
+        lambda: render(result, render_dir, ("md", "pdf", "docx")),
     )
     return TracedRun(result=result, ms={s: round(ms[s], 3) for s in STAGES})
 
