@@ -74,9 +74,14 @@ def rights_notice_start(text: str) -> int:
     return len(text)
 
 
-def sentences(text: str) -> list[Sentence]:
-    """Split a letter into sentences, marking those in the rights notice or reading as one."""
-    boundary = rights_notice_start(text)
+def sentences(text: str, boundary: int | None = None) -> list[Sentence]:
+    """Split a letter into sentences, marking those in the rights notice or reading as one.
+
+    Args:
+        text: the letter.
+        boundary: rights_notice_start(text), when the caller has it already.
+    """
+    boundary = rights_notice_start(text) if boundary is None else boundary
     out: list[Sentence] = []
     start = 0
     for m in _SENTENCE_END.finditer(text):

@@ -113,18 +113,19 @@ def extract(doc: ParsedDocument) -> DenialFacts:
         doc: the parsed denial letter.
     """
     text = doc.text
-    sents = sentences(text)
+    boundary = rights_notice_start(text)  # the letter's own decision ends where its rights notice starts
+    sents = sentences(text, boundary)
     spans: dict[str, Span] = {}
     facts = DenialFacts()
 
-    facts.payer, facts.pbm = _payer(text, spans)
-    facts.plan_type = _plan_type(text, facts.payer)
-    facts.state = _state(text, spans)
+    facts.payer, facts.pbm = _payer(text, boundary, spans)
+    facts.plan_type = _plan_type(text, boundary, facts.payer)
+    facts.state = _state(text, boundary, spans)
     facts.member_id = _labelled(_MEMBER_LABEL, text, "member_id", spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
-    facts.letter_date = _letter_date(text, spans)
+    facts.letter_date = _letter_date(text, boundary, spans)
     facts.service_date = _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
-    facts.drug = _drug(text, spans)
+    facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
     facts.denial_reason = _reason(sents, spans)
     facts.stated_deadline_days = _deadline(text, spans)
@@ -153,8 +154,8 @@ def _span(m: re.Match[str], group: int | str = 0) -> Span:
     return Span(start=m.start(group), end=m.end(group), text=m.group(group))
 
 
-def _payer(text: str, spans: dict[str, Span]) -> tuple[str | None, str | None]:
-    matches = payer_directory().find_all(text[: rights_notice_start(text)]) or payer_directory().find_all(text)
+def _payer(text: str, boundary: int, spans: dict[str, Span]) -> tuple[str | None, str | None]:
+    matches = payer_directory().find_all(text[:boundary]) or payer_directory().find_all(text)
     if not matches:
         return None, None
     pbm = next((m for m in matches if m.payer.kind == "pbm"), None)
@@ -165,8 +166,8 @@ def _payer(text: str, spans: dict[str, Span]) -> tuple[str | None, str | None]:
     return chosen.payer.id, (pbm.payer.id if pbm else None)
 
 
-def _plan_type(text: str, payer: str | None) -> str:
-    decision = text[: rights_notice_start(text)]
+def _plan_type(text: str, boundary: int, payer: str | None) -> str:
+    decision = text[:boundary]
     scores: dict[str, float] = {}
     for plan_type, pattern, weight in _PLAN_SIGNALS:
         inside = len(re.findall(pattern, decision))
@@ -181,9 +182,8 @@ def _plan_type(text: str, payer: str | None) -> str:
     return max(scores.items(), key=lambda kv: kv[1])[0]
 
 
-def _state(text: str, spans: dict[str, Span]) -> str | None:
-    decision_end = rights_notice_start(text)
-    lines = text[:decision_end].split("\n")
+def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
+    lines = text[:boundary].split("\n")
     offset = 0
     candidates: list[tuple[int, re.Match[str], int]] = []
     for line in lines:
@@ -219,11 +219,11 @@ def _labelled(
     return None
 
 
-def _letter_date(text: str, spans: dict[str, Span]) -> date | None:
+def _letter_date(text: str, boundary: int, spans: dict[str, Span]) -> date | None:
     found = _labelled_date(_LETTER_DATE_LABEL, text, "letter_date", spans)
     if found:
         return found
-    head_end = min(len(text), rights_notice_start(text), 800)
+    head_end = min(len(text), boundary, 800)
     for m in DATE_RE.finditer(text, 0, head_end):
         before = text[max(0, m.start() - 40) : m.start()].lower()
         if re.search(r"service|birth|dob|received|request|effective|from|through|infusion", before):
@@ -252,8 +252,8 @@ def _labelled_date(pattern: re.Pattern[str], text: str, field: str, spans: dict[
     return None
 
 
-def _drug(text: str, spans: dict[str, Span]) -> str | None:
-    decision = text[: rights_notice_start(text)]
+def _drug(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
+    decision = text[:boundary]
     mentions = drug_lexicon().find_all(decision) or drug_lexicon().find_all(text)
     if not mentions:
         m = re.search(
