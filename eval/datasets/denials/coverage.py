@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPLITS = ("train", "test")
+SPLITS = ("train", "dev", "test")
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 NULL = "(null)"
 
@@ -26,10 +26,10 @@ def load() -> dict[str, list[dict]]:
 
 def table(title: str, counters: dict[str, Counter], order: list[str] | None = None) -> str:
     keys = order or sorted(set().union(*counters.values()), key=lambda k: (-sum(c[k] for c in counters.values()), k))
-    lines = [f"| {title} | train | test | total |", "| --- | ---: | ---: | ---: |"]
+    lines = [f"| {title} | {' | '.join(SPLITS)} | total |", "| --- |" + " ---: |" * (len(SPLITS) + 1)]
     for k in keys:
-        tr, te = counters["train"][k], counters["test"][k]
-        lines.append(f"| {k} | {tr} | {te} | {tr + te} |")
+        counts = [counters[s][k] for s in SPLITS]
+        lines.append(f"| {k} | {' | '.join(map(str, counts))} | {sum(counts)} |")
     return "\n".join(lines)
 
 
@@ -44,8 +44,8 @@ def build(data: dict[str, list[dict]]) -> str:
             out[s] = c
         return out
 
-    parts = [f"Letters: train {len(data['train'])}, test {len(data['test'])}, "
-             f"total {len(data['train']) + len(data['test'])}.", ""]
+    sizes = ", ".join(f"{s} {len(data[s])}" for s in SPLITS)
+    parts = [f"Letters: {sizes}, total {sum(len(data[s]) for s in SPLITS)}.", ""]
     parts += ["Bases (a letter counts once for each basis it lists):", "",
               table("basis", count(lambda g: g["bases"])), ""]
     parts += ["Primary basis (first listed):", "", table("primary basis", count(lambda g: g["bases"][:1])), ""]

@@ -1,6 +1,7 @@
 """Render the denial-letter .txt files to letter-size PDFs with fpdf2.
 
-    python eval/datasets/denials/render_pdfs.py              # train/ and test/
+    python eval/datasets/denials/render_pdfs.py              # train/, dev/ and test/
+    python eval/datasets/denials/render_pdfs.py --split dev  # one split
     python eval/datasets/denials/render_pdfs.py --fixtures   # tests/fixtures/denials/
     python eval/datasets/denials/render_pdfs.py FILE.txt ... # just these files
 
@@ -22,6 +23,7 @@ from fpdf import FPDF
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "denials"
+SPLITS = ("train", "dev", "test")
 FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 # a line with two or more gaps of 2+ spaces between words looks like a table row
@@ -77,6 +79,7 @@ def render(txt_path: Path) -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true", help="render tests/fixtures/denials/*.txt instead")
+    ap.add_argument("--split", choices=SPLITS, action="append", help="render only this split (repeatable)")
     ap.add_argument("files", nargs="*", type=Path)
     args = ap.parse_args(argv)
     if args.files:
@@ -84,7 +87,7 @@ def main(argv=None) -> int:
     elif args.fixtures:
         files = sorted(FIXTURES.glob("*.txt"))
     else:
-        files = sorted(HERE.glob("train/*.txt")) + sorted(HERE.glob("test/*.txt"))
+        files = [f for split in args.split or SPLITS for f in sorted(HERE.glob(f"{split}/*.txt"))]
     if not files:
         print("no .txt files found", file=sys.stderr)
         return 1

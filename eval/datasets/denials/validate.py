@@ -1,6 +1,6 @@
 """Check the denial-letter gold labels against their letters and PDFs.
 
-    python eval/datasets/denials/validate.py              # train/ and test/
+    python eval/datasets/denials/validate.py              # train/, dev/ and test/
     python eval/datasets/denials/validate.py --fixtures   # tests/fixtures/denials/
 
 Checks, for every <id>.txt: the .json and .pdf exist; the JSON has the expected shape
@@ -23,6 +23,7 @@ from pypdf import PdfReader
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "denials"
+SPLITS = ("train", "dev", "test")
 
 BASES = {"medical_necessity", "experimental_investigational", "off_label", "step_therapy",
          "missing_information", "prior_authorization_required", "site_of_care", "out_of_network",
@@ -155,7 +156,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true")
     args = ap.parse_args(argv)
-    dirs = [FIXTURES] if args.fixtures else [HERE / "train", HERE / "test"]
+    dirs = [FIXTURES] if args.fixtures else [HERE / s for s in SPLITS]
     bad = 0
     n = 0
     for d in dirs:
