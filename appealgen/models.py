@@ -286,6 +286,9 @@ class Draft(BaseModel):
 
     drafter: str
     sections: list[DraftSection]
+    fallback: str | None = Field(
+        default=None, description="Why sections came from the template instead of the LLM (None when none did)"
+    )
 
 
 class CheckContext(BaseModel):

@@ -30,13 +30,19 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(Path(".appealgen/index"), description="Chroma + BM25 index folder")
     chroma_url: str | None = Field(None, description="Chroma server URL used instead of the folder")
+    model_cache_dir: Path = Field(Path(".appealgen/models"), description="Where the built ONNX embedding model is cached")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Corpus of source documents")
     database_url: str = Field("sqlite:///.appealgen/cases.db", description="Case store URL")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset = template")
     llm_model: str | None = Field(None, description="Model name at the LLM endpoint")
     llm_api_key: str | None = Field(None, description="API key for the LLM endpoint")
-    llm_timeout_s: float = Field(60.0, description="Timeout of one LLM request")
-    llm_max_retries: int = Field(2, description="Retries of a failed LLM request")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Wall-clock limit of one LLM request, reply included")
+    llm_max_retries: int = Field(2, ge=0, description="Retries of a failed LLM request (connection, timeout, 429, 5xx)")
+    llm_backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry, with jitter")
+    llm_backoff_max_s: float = Field(20.0, ge=0, description="Longest delay before a retry, Retry-After included")
+    llm_letter_budget_s: float = Field(
+        300.0, gt=0, description="Most LLM seconds per letter; sections after it come from the template"
+    )
     llm_temperature: float = Field(0.2, description="LLM sampling temperature")
     llm_max_tokens: int = Field(400, description="Most tokens the LLM writes per section")
     encryption_key: str | None = Field(None, description="Encrypts PHI columns at rest")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -37,6 +39,23 @@ class SectionArgument(BaseModel):
     argument: str = Field(min_length=20, max_length=2500)
 
 
+@dataclass
+class _LetterRun:
+    """One letter's LLM time limit, and the reason the model stopped being asked, once it has."""
+
+    deadline: float | None
+    stopped: Finding | None = None
+
+    def blocked(self) -> Finding | None:
+        """Why the model must not be asked now (earlier failure or budget spent), else None."""
+        if self.stopped is None and self.deadline is not None and time.monotonic() > self.deadline:
+            self.stopped = Finding(
+                rule="llm_budget_exhausted", severity="warning",
+                message="The letter's LLM time budget was spent; this section comes from the template.",
+            )
+        return self.stopped
+
+
 class LLMDrafter:
     """Drafts argument prose with a chat model; checks, repairs or falls back per section."""
 
@@ -56,20 +75,28 @@ class LLMDrafter:
             assessment=data.assessment, deadlines=data.deadlines, patient_facts=data.patient_facts,
             drafted_on=data.today,
         )
-        sections = [self._section(s, data, ctx) if s.kind == "basis" else s for s in base.sections]
-        return Draft(drafter=f"{self.name}:{self._chat.name}", sections=sections)
+        budget = self._chat.letter_budget_s
+        run = _LetterRun(deadline=time.monotonic() + budget if budget is not None else None)
+        sections = [self._section(s, data, ctx, run) if s.kind == "basis" else s for s in base.sections]
+        return Draft(drafter=f"{self.name}:{self._chat.name}", sections=sections, fallback=_fallback(sections, run))
 
-    def _section(self, template: DraftSection, data: DraftInput, ctx: CheckContext) -> DraftSection:
+    def _section(self, template: DraftSection, data: DraftInput, ctx: CheckContext, run: _LetterRun) -> DraftSection:
         assert template.basis is not None
         variables = self._variables(template, data)
         meta = {"prompt_name": self._prompt.name, "prompt_hash": self._prompt.hash, "model": self._chat.name}
         feedback = ""
         history: list[Finding] = []
         for origin in ("llm", "repaired"):
+            blocked = run.blocked()
+            if blocked is not None:
+                history.append(blocked)
+                break
             try:
                 argument = self._ask(variables, feedback)
             except LLMError as exc:
-                history.append(Finding(rule="llm_unavailable", severity="warning", message=exc.one_line()))
+                # The endpoint failed after its retries: later sections do not wait on it again.
+                run.stopped = Finding(rule="llm_unavailable", severity="warning", message=exc.one_line())
+                history.append(run.stopped)
                 break
             except ValueError as exc:
                 history.append(Finding(rule="llm_output_invalid", message=str(exc)))
@@ -101,6 +128,16 @@ class LLMDrafter:
     def _ask(self, variables: dict[str, str], feedback: str) -> str:
         reply = self._chat.complete(SYSTEM, self._prompt.render(**variables, feedback=feedback))
         return parse_argument(reply)
+
+
+def _fallback(sections: list[DraftSection], run: _LetterRun) -> str | None:
+    """Why basis sections came from the template instead of the model (None when none did)."""
+    fell_back = [s for s in sections if s.kind == "basis" and s.origin == "template"]
+    if not fell_back:
+        return None
+    if run.stopped is not None:
+        return f"{run.stopped.rule}: {run.stopped.message}"
+    return f"{len(fell_back)} section(s) from the template: the model's output was invalid or failed the check."
 
 
 def parse_argument(reply: str) -> str:
