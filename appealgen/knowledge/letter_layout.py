@@ -11,33 +11,78 @@ import re
 
 from pydantic import BaseModel
 
-_RIGHTS_HEADINGS = re.compile(
+_OCR_LOOKALIKES = {"m": "(?:m|rn)", "i": "[il1]", "l": "[l1]", "o": "[o0]"}
+
+
+def ocr_tolerant(pattern: str) -> str:
+    """A regex source that also matches text with common OCR misreadings.
+
+    Scanned letters read "m" as "rn", "i"/"l" as "1" or "l", and "o" as "0". Only
+    literal letters outside character classes, escapes and group names are widened,
+    so the pattern keeps its structure (use it with re.IGNORECASE).
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif pattern.startswith("(?P<", i):
+            end = pattern.index(">", i)
+            out.append(pattern[i : end + 1])
+            i = end + 1
+            continue
+        out.append(_OCR_LOOKALIKES.get(ch, ch) if not in_class and ch != "[" else ch)
+        i += 1
+    return "".join(out)
+
+
+_RIGHTS_HEADINGS = re.compile(ocr_tolerant(
     r"^\s*(?:[#*\-\s]*)(?:"
-    r"(?:your|important information about your|notice of|summary of your|explanation of your)?\s*"
+    r"(?:your(?: child's)?|the member's|important information about your|notice of|summary of your|explanation of your)?\s*"
     r"(?:appeal|grievance|review)\s+rights"
-    r"|your rights(?: to appeal| to request| and protections| if you disagree)?"
+    r"|(?:you have the )?right to (?:appeal|an appeal|external review|ask|request)"
+    r"|your rights?(?: to appeal| to request| to ask| and protections| if you disagree)?"
+    r"|(?:information|info) (?:on|about) (?:your )?appeals?|what you can do(?: next)?|next steps"
     r"|what (?:if i|you can do if you|to do if you) disagree"
     r"|if you disagree(?: with (?:this|our) decision)?"
     r"|how to (?:file an )?(?:appeal|request an appeal|ask for an appeal)"
-    r"|right to (?:appeal|an appeal|external review)"
     r"|(?:independent|external) (?:medical )?review"
     r"|non-?discrimination(?: notice)?|language assistance|help in other languages"
     r"|(?:fehb )?disputed claims(?: process)?|urgent situations|appeals? (?:process|procedures|information)"
-    r")\b[^\n]{0,60}$",
+    r")\b[^\n]{0,60}$"),
     re.IGNORECASE | re.MULTILINE,
 )
 
-_RIGHTS_SENTENCE = re.compile(
-    r"\b(?:you|your (?:doctor|provider|representative))\s+(?:may|can|could|have the right to|has the right to|are entitled to)\b"
+_RIGHTS_SENTENCE = re.compile(ocr_tolerant(
+    r"\b(?:you|your (?:doctor|provider|prescriber|representative)|an? provider|providers|members?)\s+(?:also\s+)?"
+    r"(?:may|can|could|have the right to|has the right to|are entitled to)\b"
+    r"|\b(?:may|can) (?:also )?be (?:requested|filed|submitted|reviewed|appealed)\b"
+    r"|\b(?:can|may|will) (?:also )?review (?:decisions|denials|claims denied)\b"
+    r"|\b(?:appeals?|decisions?|denials?) (?:about|involving|related to) (?:whether|medical|the medical)\b"
     r"|\bif you (?:disagree|believe|think|want|are not satisfied|would like|need|have questions)\b"
     r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
     r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
-    r"|\b(?:may|can) be (?:requested|filed|submitted)\b"
     r"|\bif (?:your|the) (?:provider|doctor|physician|prescriber) (?:believes|thinks|feels|disagrees)\b"
     r"|\bdecisions? (?:based on|about|involving) medical necessity\b"
     r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
-    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b",
+    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b"),
+    re.IGNORECASE,
+)
+
+# "You may appeal ...", "a provider may request reconsideration ...": an offer of appeal
+# rights, which only the rights notice makes.
+_APPEAL_OFFER = re.compile(ocr_tolerant(
+    r"\b(?:may|can|have the right to|has the right to|you have \w+ (?:calendar )?days)\b[^.]{0,60}?"
+    r"\b(?:appeal|reconsideration|redetermination|grievance|external review|(?:fair|state) hearing)"),
     re.IGNORECASE,
 )
 
@@ -64,14 +109,18 @@ class Sentence(BaseModel):
 def rights_notice_start(text: str) -> int:
     """Offset where the appeal-rights boilerplate starts (len(text) when there is none).
 
-    Only headings in the latter part of the letter count, so a letter that opens with
-    "Your appeal rights are described below" keeps its decision text.
+    It starts at a rights heading, or at the first sentence that offers an appeal when
+    the notice has no heading. Only the latter part of the letter counts, so a letter
+    that opens with "Your appeal rights are described below" keeps its decision text.
     """
     floor = min(len(text) // 4, 300)
-    for m in _RIGHTS_HEADINGS.finditer(text):
-        if m.start() >= floor:
-            return m.start()
-    return len(text)
+    heading = next((m.start() for m in _RIGHTS_HEADINGS.finditer(text) if m.start() >= floor), len(text))
+    offer = next((m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading)), heading)
+    if offer == heading:
+        return heading
+    # Back up to the start of the sentence that makes the offer.
+    cut = max(text.rfind(". ", 0, offer), text.rfind(".\n", 0, offer), text.rfind(": ", 0, offer), text.rfind("\n\n", 0, offer))
+    return cut + 2 if cut >= 0 else offer
 
 
 def sentences(text: str, boundary: int | None = None) -> list[Sentence]:
@@ -95,8 +144,9 @@ def _append(out: list[Sentence], text: str, start: int, end: int, boundary: int)
     # A short line (address, heading, table row) ends its own unit.
     cut = start
     for m in re.finditer(r"\n", text[start:end]):
+        # Measure the whole printed line: the tail of a long line after a full stop is not short.
         line_start = text.rfind("\n", 0, start + m.start()) + 1
-        if start + m.start() - max(line_start, cut) < 45:
+        if start + m.start() - line_start < 45:
             _append_one(out, text, cut, start + m.start(), boundary)
             cut = start + m.end()
     _append_one(out, text, cut, end, boundary)

@@ -6,7 +6,7 @@ import math
 import re
 
 from appealgen.knowledge.codes import carc_table
-from appealgen.knowledge.letter_layout import sentences
+from appealgen.knowledge.letter_layout import ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
 
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
@@ -20,14 +20,16 @@ _RULES: list[tuple[str, str, float]] = [
     ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
      r"(?:FDA[- ])?(?:labeled|approved) indications?|compendi(?:a|um)|not an? (?:FDA[- ]approved|labeled) (?:use|indication)", 2.0),
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
-     r"preferred (?:alternative|drug|agent|product|medication|biosimilar)s?|first[- ]line|prerequisite (?:drug|therapy)|"
-     r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) that you (?:first )?(?:try|use)|try \w+ first|"
-     r"(?:does|did) not show that you (?:have )?tried|have tried \w+ for at least", 2.0),
+     r"first[- ]line|prerequisite (?:drug|therapy)|"
+     r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) (?:that )?(?:you |members? )?(?:to )?(?:first )?(?:try|use)|try \w+ first|"
+     r"(?:do|does|did) not show (?:that you (?:have )?tried|an? (?:prior )?trial of)|have tried \w+ for at least|"
+     r"before (?:it|we|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
+    ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?", 1.0),
     ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)|not (?:been )?received|"
      r"incomplete|insufficient (?:information|documentation|clinical information|records)|missing (?:documentation|information|records|lab)|"
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
      r"no (?:medical |clinical )?(?:records|documentation) (?:was|were)|requested (?:information|records|documentation) (?:was|were)|"
-     r"(?:were|was) not (?:provided|submitted|included|attached)|unable to (?:make a determination|complete (?:the|our) review)|"
+     r"(?:were|was) not (?:provided|submitted|included|attached|sent|enclosed)|unable to (?:make a determination|complete (?:the|our) review)|"
      r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)|"
      r"did not (?:send|provide|submit|get)(?: us)? (?:the |this |all )?(?:information|records|documentation|medical records)|"
      r"we did not (?:get|receive) (?:this|the|these)", 2.0),
@@ -42,14 +44,16 @@ _RULES: list[tuple[str, str, float]] = [
     ("out_of_network", r"out[- ]of[- ]network|non[- ]?participating|not (?:a )?(?:contracted|participating|in[- ]network) (?:provider|facility|physician|pharmacy)|"
      r"not (?:in|part of) (?:our|the plan's|your plan's|your) network|not contracted|outside (?:of )?(?:your |the )?(?:plan's )?network", 2.0),
     ("benefit_exclusion", r"(?:is |are )?(?:specifically )?excluded (?:from|under) (?:coverage|your|the)|exclusions? (?:section|list|in your)|"
-     r"not a covered (?:benefit|service)|(?:plan|policy|contract|benefit plan) does not (?:cover|provide coverage|include coverage)|"
+     r"not a covered (?:benefit|service)|(?:policy|contract) does not (?:cover|provide coverage|include coverage)|"
      r"benefit exclusion|non-?covered (?:service|benefit)|no coverage (?:for|under)|is not covered under (?:your|the) (?:plan|policy|benefit)|"
      r"not (?:a )?covered under your (?:benefit|plan|policy)|"
      r"(?:cannot|can not|can't|does not|do not|may not) cover (?:drugs|medications|services|treatments?) (?:when|that are|used|for)|"
      r"used for weight loss|excluded (?:from|under) (?:Part D|Medicare)", 2.0),
+    # "Your plan does not cover ..." follows many other reasons too: alone it is not enough.
+    ("benefit_exclusion", r"plan does not (?:cover|provide coverage|include coverage)", 1.0),
     ("formulary_exclusion", r"not (?:on|included (?:on|in)|listed on) (?:the |our |your (?:plan's )?)?(?:formulary|drug list|preferred drug list)|"
      r"non[- ]?formulary|formulary exception|non[- ]?preferred (?:drug|brand|product|medication)|excluded from (?:the )?formulary|"
-     r"(?:formulary|drug list) (?:exclusion|does not include)", 2.5),
+     r"(?:formulary|drug list) (?:exclusion|does not include)|not covered (?:by|on|under) (?:the |our |your )?(?:plan's )?(?:formulary|drug list)", 2.5),
     ("quantity_limit", r"quantity limit|exceeds? (?:the )?(?:plan's |our |allowed |maximum |approved )?(?:quantity|dose|dosage|dosing|limit|maximum|number of)|"
      r"more than (?:the )?(?:allowed|maximum|permitted|approved)|(?:dose|dosing|frequency) (?:limit|exceeds)|units? (?:billed )?exceed|"
      r"(?:lifetime|per lifetime|once per lifetime) (?:limit|maximum)|one[- ]time (?:dose|treatment) (?:limit|per lifetime)|"
@@ -66,13 +70,13 @@ _RULES: list[tuple[str, str, float]] = [
      r"time limit for filing|filed (?:too )?late|not (?:filed|submitted|received) within (?:the )?\d+|"
      r"after the \d+[- ]day (?:filing )?(?:limit|period|deadline)", 2.5),
     ("eligibility", r"not (?:an )?eligible|ineligib|eligibility|coverage (?:was |had )?(?:terminated|ended|inactive|lapsed|not (?:in effect|active))|"
-     r"(?:was |were )?not (?:enrolled|covered|active) (?:on|as of|at the time)|termination date|coordination of benefits|"
+     r"(?:was |were )?not (?:enrolled|covered|active) (?:(?:on|as of) (?:the )?(?:date|\d)|at the time)|\btermination date|coordination of benefits|"
      r"other (?:health )?insurance (?:is|was) primary|primary (?:payer|insurance|insurer|carrier|plan) (?:is|must)|"
      r"not (?:an )?(?:active|current) member|membership (?:ended|terminated)", 2.0),
 ]
-# Scanned letters often read "m" as "rn": every pattern accepts both.
+# Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
-_COMPILED = [(b, re.compile(p.replace("m", "(?:m|rn)").replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
+_COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
 _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |the )?(?:review of |determination of )?$", re.IGNORECASE)
 _THRESHOLD = 1.5
 
@@ -87,13 +91,18 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     text = doc.text
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[float, Span, int]] = {}
+    weak_seen: set[int] = set()
     for order, sent in enumerate(sentences(text)):
         if sent.in_rights_notice or sent.is_field:
             continue
-        for basis, pattern, weight in _COMPILED:
+        for rule, (basis, pattern, weight) in enumerate(_COMPILED):
             hits = [h for h in pattern.finditer(sent.text) if not _NEGATED.search(sent.text[max(0, h.start() - 40) : h.start()])]
-            if not hits:
+            if not hits or (weight < _THRESHOLD and rule in weak_seen):
                 continue
+            if weight < _THRESHOLD:
+                # A weak cue counts once per letter: repeating it does not make it a reason.
+                weak_seen.add(rule)
+                hits = hits[:1]
             gain = weight * (1.0 + 0.25 * (len(hits) - 1))
             scores[basis] = scores.get(basis, 0.0) + gain
             best = evidence.get(basis)
@@ -104,7 +113,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         if not entry:
             continue
         basis = entry["basis"]
-        scores[basis] = scores.get(basis, 0.0) + 2.0
+        scores[basis] = scores.get(basis, 0.0) + float(entry.get("weight", 2.0))
         if basis not in evidence:
             m = re.search(rf"(?:\b[A-Z]{{2}}[- ]?)?\b{re.escape(code)}\b", text)
             if m:

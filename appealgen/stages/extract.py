@@ -62,7 +62,7 @@ _SERVICE_DATE_LABEL = re.compile(
 _DEADLINE = re.compile(
     r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
     r"thirty|ninety|one hundred twenty|four months?)\s*(?:\((?:\d{1,3})\)\s*)?"
-    r"(?P<kind>calendar |business |working )?days?",
+    r"(?P<kind>calendar\s+|business\s+|working\s+)?days?",
     re.IGNORECASE,
 )
 _WORD_NUMBERS = {
@@ -96,6 +96,12 @@ _URGENT = re.compile(
     r"\brequest type\s*:\s*(?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
     re.IGNORECASE,
 )
+_CARC = re.compile(
+    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
+    r"|\b(?:RARC|remark code)s?[ \t]*[:#]?[ \t]*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
+    re.IGNORECASE,
+)
+_RARC = re.compile(r"(?<![-\w])(?:MA|M|N)\d{1,3}\b")
 _REASON_CUES = re.compile(
     r"\b(?:denied|deny|denial|not (?:medically necessary|covered|approved|eligible)|unable to approve|"
     r"cannot approve|can ?not be approved|not been approved|reason|because|does not meet|do not meet|"
@@ -296,16 +302,15 @@ def _codes(text: str) -> Codes:
         ndc = codeset.normalize_ndc(m.group(0))
         if ndc and ndc not in found.ndc:
             found.ndc.append(ndc)
-    for m in re.finditer(
-        r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code)s?\s*[:#]?\s*(\d{1,3})\b"
-        r"|\b(?:RARC|remark code)s?\s*[:#]?\s*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
-        text,
-        re.IGNORECASE,
-    ):
-        code = next(g for g in m.groups() if g)
-        code = code.upper()
+    for m in _CARC.finditer(text):
+        code = next(g for g in m.groups() if g).upper()
         if code not in found.carc:
             found.carc.append(code)
+        # Remark codes listed beside a group code ("CO-16, M119") belong to the same adjustment.
+        line_end = text.find("\n", m.end())
+        for rarc in _RARC.finditer(text, m.end(), line_end if line_end >= 0 else len(text)):
+            if rarc.group(0).upper() not in found.carc:
+                found.carc.append(rarc.group(0).upper())
     return found
 
 
