@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from appealgen.knowledge.drugs import drug_lexicon
-from appealgen.knowledge.payers import payer_directory
 from appealgen.models import (
     Assessment,
     CriterionResult,
@@ -20,6 +18,7 @@ from appealgen.models import (
     DraftSection,
     Passage,
 )
+from appealgen.stages.strategies import ARGUMENT, details, drug_title, flat, payer_name, records_to_attach
 
 BASIS_TITLES: dict[str, str] = {
     "medical_necessity": "Medical necessity",
@@ -36,69 +35,6 @@ BASIS_TITLES: dict[str, str] = {
     "coding_billing_error": "Coding and billing",
     "timely_filing": "Timely filing",
     "eligibility": "Eligibility",
-}
-
-_STRATEGY: dict[str, str] = {
-    "medical_necessity": (
-        "The request meets the coverage criteria that apply to {drug}. Each criterion and the "
-        "patient's documented evidence are set out below and in the criteria table."
-    ),
-    "experimental_investigational": (
-        "{drug_title} is not experimental or investigational for this patient: it is an FDA-approved "
-        "product, and the patient's condition falls within its labelled indication, as the cited label "
-        "passages show."
-    ),
-    "off_label": (
-        "The requested use is within the FDA-approved indication for {drug}. The label passages cited "
-        "below state the indication, and the patient's documented diagnosis falls within it."
-    ),
-    "step_therapy": (
-        "The step-therapy requirement should not apply. The patient's prior treatments and their outcomes "
-        "are documented below; where state law provides a step-therapy exception, this request asks for it."
-    ),
-    "missing_information": (
-        "The information the plan said it lacked is enclosed with this appeal, item by item, as listed "
-        "under Enclosures. Please review the complete record."
-    ),
-    "prior_authorization_required": (
-        "We ask the plan to review this request on its clinical merits now, including retroactive "
-        "authorization where the service has been given, under the criteria cited below."
-    ),
-    "site_of_care": (
-        "The site of care should not bar coverage. The plan's site-of-care requirement and the facts "
-        "about the treating center are set out below; if no approved center is reasonably available in "
-        "network, we ask for a network exception or a single-case agreement."
-    ),
-    "out_of_network": (
-        "We ask the plan to cover this care at the in-network level: the plan's own requirements are cited "
-        "below, and if no adequate in-network provider is available we ask for a network gap exception "
-        "or a single-case agreement."
-    ),
-    "benefit_exclusion": (
-        "We ask the plan to identify the exact exclusion it relies on and to review coverage under the "
-        "drug's labelled indication and the plan's own criteria cited below; if the plan treats the drug "
-        "as excluded, we request an exception."
-    ),
-    "formulary_exclusion": (
-        "We request a formulary exception for {drug}. The patient's clinical facts and the labelled "
-        "indication cited below support it."
-    ),
-    "quantity_limit": (
-        "The quantity requested follows the FDA-labelled dosing cited below; we ask the plan to approve "
-        "the labelled dose."
-    ),
-    "coding_billing_error": (
-        "The coding issue is corrected here. The patient's documented diagnosis is {diagnoses}; the "
-        "drug's labelled indication is cited below. We request reprocessing as a corrected claim with the "
-        "correct codes."
-    ),
-    "timely_filing": (
-        "We ask the plan to accept this claim or request as timely, or to waive the filing limit for good "
-        "cause, given the dates in the record."
-    ),
-    "eligibility": (
-        "We ask the plan to re-verify coverage on the date of service; proof of coverage is enclosed."
-    ),
 }
 
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "missing": "Evidence to attach"}
@@ -141,7 +77,7 @@ class TemplateDrafter:
         """Who, what and which denial."""
         f = d.facts
         lines = [f"Date: {d.today.isoformat()}", ""]
-        lines.append(f"To: {_payer_name(f.payer)} Appeals Department")
+        lines.append(f"To: {payer_name(f.payer)} Appeals Department")
         ref = [f"Member ID: {f.member_id}" if f.member_id else "Member ID: (see enclosed denial notice)"]
         if f.claim_number:
             ref.append(f"Claim/reference number: {f.claim_number}")
@@ -149,49 +85,50 @@ class TemplateDrafter:
             ref.append(f"Date of denial notice: {f.letter_date.isoformat()}")
         if f.service_date:
             ref.append(f"Date of service/request: {f.service_date.isoformat()}")
-        lines += [f"Re: Appeal of the denial of {_drug_title(f.drug)}", *ref, ""]
+        lines += [f"Re: Appeal of the denial of {drug_title(f.drug)}", *ref, ""]
         expedited = (
             " Because this is urgent, I request an expedited (fast) review of this appeal."
             if f.urgent else ""
         )
         when = f" dated {f.letter_date.isoformat()}" if f.letter_date else ""
         lines.append(
-            f"I am writing to appeal the denial{when} of coverage for {_drug_title(f.drug)}. The denial "
+            f"I am writing to appeal the denial{when} of coverage for {drug_title(f.drug)}. The denial "
             f"gives {len(d.bases)} reason(s); this letter answers each one in turn, with the plan's own "
             f"criteria, the FDA label and the patient's records.{expedited}"
         )
         return DraftSection(kind="opening", heading="Appeal of coverage denial", body="\n".join(lines))
 
     def basis_section(self, d: DraftInput, basis: DenialBasis, n: int) -> DraftSection:
-        """Answer one denial point: their reason, the criterion, the evidence, the citation."""
-        f = d.facts
-        passages = _passages_for(d.passages, basis.id)
+        """Answer one denial point: their reason, the argument, the patient's facts, the criteria, the citations.
+
+        The argument is the second block of the body (the LLM drafter rewrites only that block);
+        the facts and citations around it are filled deterministically.
+        """
         quote = " ".join(basis.evidence.text.split())
-        diagnoses = ", ".join(d.patient_facts.diagnoses) if d.patient_facts and d.patient_facts.diagnoses else "documented in the enclosed records"
-        strategy = _STRATEGY[basis.id].format(
-            drug=_drug_title(f.drug), drug_title=_drug_title(f.drug), diagnoses=diagnoses
-        )
-        parts = [f'The denial states: "{quote}"', "", strategy]
+        parts = [f'The denial states: "{quote}"', "", ARGUMENT[basis.id].format(drug=drug_title(d.facts.drug))]
+        lines, cited = details(basis.id, d)
+        if lines:
+            parts += ["", *lines]
         relevant = criteria_for(d.assessment, basis.id)
         if relevant:
             parts.append("")
             for c in relevant:
                 cite = f" [{c.passage_id}]" if c.passage_id and _known(d.passages, c.passage_id) else ""
                 parts.append(f"- {c.text} {STATUS_WORDS[c.status]}: {c.evidence}.{cite}")
-        cited = [p.id for p in passages[:2]]
-        if cited:
+        passages = [p for p in _passages_for(d.passages, basis.id) if p.id not in cited][:2]
+        if passages:
             parts.append("")
-            for p in passages[:2]:
-                parts.append(f"See {p.title}, \"{p.section}\" [{p.id}].")
-        if f.urgent and basis.id == "prior_authorization_required":
-            parts.append("Given the urgency, please decide this point on an expedited basis.")
-        citations = cited + [c.passage_id for c in relevant if c.passage_id and _known(d.passages, c.passage_id)]
+            parts += [f'See {p.title}, "{p.section}" [{p.id}].' for p in passages]
+        if d.facts.urgent:
+            parts += ["", "Because this is urgent, please decide this point on an expedited basis."]
+        cited = cited + [p.id for p in passages]
+        cited += [c.passage_id for c in relevant if c.passage_id and _known(d.passages, c.passage_id)]
         return DraftSection(
             kind="basis",
             heading=f"Point {n}: {BASIS_TITLES[basis.id]}",
             body="\n".join(parts),
             basis=basis.id,
-            citations=list(dict.fromkeys(citations)),
+            citations=list(dict.fromkeys(cited)),
         )
 
     def criteria_section(self, d: DraftInput) -> DraftSection:
@@ -202,9 +139,9 @@ class TemplateDrafter:
             src = f"[{c.passage_id}]" if c.passage_id and _known(d.passages, c.passage_id) else "criteria set"
             if c.passage_id and _known(d.passages, c.passage_id):
                 cites.append(c.passage_id)
-            rows.append(f"| {_cell(c.text)} | {STATUS_WORDS[c.status]} | {_cell(c.evidence)} | {src} |")
+            rows.append(f"| {flat(c.text)} | {STATUS_WORDS[c.status]} | {flat(c.evidence)} | {src} |")
         origin = "the plan's coverage criteria" if d.assessment.source == "payer" else "the FDA-label criteria"
-        intro = f"How the patient's documented facts compare with {origin} for {_drug_title(d.facts.drug)}:"
+        intro = f"How the patient's documented facts compare with {origin} for {drug_title(d.facts.drug)}:"
         return DraftSection(kind="criteria", heading="Coverage criteria", body=intro + "\n\n" + "\n".join(rows),
                             citations=list(dict.fromkeys(cites)))
 
@@ -231,7 +168,7 @@ class TemplateDrafter:
 
     def request_section(self, d: DraftInput) -> DraftSection:
         """What we ask the plan to do."""
-        drug = _drug_title(d.facts.drug)
+        drug = drug_title(d.facts.drug)
         ask = f"Please overturn the denial and approve coverage of {drug}"
         if any(b.id == "coding_billing_error" for b in d.bases):
             ask += ", and reprocess the claim with the corrected codes"
@@ -242,12 +179,8 @@ class TemplateDrafter:
         return DraftSection(kind="request", heading="Request", body=ask)
 
     def enclosures_section(self, d: DraftInput) -> DraftSection:
-        """The records to attach: the denial, then every record a criterion still needs."""
-        items = ["A copy of the denial notice"]
-        for c in d.assessment.criteria:
-            if c.status != "met" and c.record and c.record not in items:
-                items.append(c.record)
-        items += ["The prescriber's letter of medical necessity", "The relevant clinical notes and laboratory reports"]
+        """The records to attach: the denial, what the criteria still need, what each denial point needs."""
+        items = records_to_attach(d.facts, [b.id for b in d.bases], d.patient_facts, d.denial_text, d.assessment)
         return DraftSection(kind="enclosures", heading="Enclosures", body="\n".join(f"- {i}" for i in items))
 
     def closing(self, d: DraftInput) -> DraftSection:
@@ -258,18 +191,8 @@ class TemplateDrafter:
         return DraftSection(kind="closing", heading="Signature", body=body)
 
 
-def _payer_name(payer: str | None) -> str:
-    entry = payer_directory().get(payer) if payer else None
-    return entry.name if entry else "Health Plan"
 
 
-def _drug_title(drug: str | None) -> str:
-    if not drug:
-        return "the prescribed treatment"
-    entry = drug_lexicon().get(drug)
-    if entry and entry.id == drug.lower():
-        return f"{entry.id.capitalize()} ({entry.generic[0]})"
-    return drug
 
 
 def _passages_for(passages: list[Passage], basis: str) -> list[Passage]:
@@ -300,7 +223,3 @@ def criteria_for(assessment: Assessment, basis: str) -> list[CriterionResult]:
     if not words:
         return []
     return [c for c in assessment.criteria if any(w in (c.id + " " + c.text).lower() for w in words)]
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.replace("|", "/").split())

@@ -1,4 +1,4 @@
-"""render: Draft -> the letter as Markdown, PDF and DOCX, plus result.json."""
+"""render: Draft -> the letter and the appeal packet as Markdown, PDF and DOCX, plus result.json."""
 
 from __future__ import annotations
 
@@ -20,52 +20,65 @@ def to_markdown(d: Draft) -> str:
 
 
 def render(result: AppealResult, out_dir: Path, formats: tuple[str, ...] = ("md",)) -> dict[str, str]:
-    """Write the letter in each format and result.json into out_dir; returns format -> path.
+    """Write the letter and the appeal packet in each format, and result.json, into out_dir.
 
     Args:
         result: the pipeline's result (its letter_markdown is what is rendered).
         out_dir: the folder to write into (created).
         formats: any of md, pdf, docx.
+
+    Returns:
+        format -> path for the letter ("md", "pdf", "docx"), the packet ("packet.md", ...) and "json".
     """
+    from appealgen.stages.packet import build_packet
+
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise InputError(f"Unknown format {unknown[0]!r}; use md, pdf or docx.")
     out_dir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}
-    if "md" in formats:
-        path = out_dir / "letter.md"
-        path.write_text(result.letter_markdown, encoding="utf-8")
-        files["md"] = str(path)
-    if "pdf" in formats:
-        path = out_dir / "letter.pdf"
-        path.write_bytes(markdown_to_pdf(result.letter_markdown))
-        files["pdf"] = str(path)
-    if "docx" in formats:
-        path = out_dir / "letter.docx"
-        markdown_to_docx(result.letter_markdown, path)
-        files["docx"] = str(path)
+    files = write_formats(result.letter_markdown, out_dir / "letter", formats)
+    packet = write_formats(build_packet(result), out_dir / "packet", formats)
+    files.update({f"packet.{fmt}": path for fmt, path in packet.items()})
     result.files = files
     (out_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     files["json"] = str(out_dir / "result.json")
     return files
 
 
+def write_formats(markdown: str, stem: Path, formats: tuple[str, ...]) -> dict[str, str]:
+    """Write one Markdown document as stem.md / stem.pdf / stem.docx for the formats asked; format -> path."""
+    files: dict[str, str] = {}
+    for fmt in (f for f in FORMATS if f in formats):
+        path = stem.with_suffix(f".{fmt}")
+        if fmt == "md":
+            path.write_text(markdown, encoding="utf-8")
+        elif fmt == "pdf":
+            path.write_bytes(markdown_to_pdf(markdown))
+        else:
+            markdown_to_docx(markdown, path)
+        files[fmt] = str(path)
+    return files
+
+
 def _blocks(markdown: str) -> list[tuple[str, str]]:
-    """(kind, text) blocks: heading, bullet, table, paragraph."""
+    """(kind, text) blocks: title (#), heading (##), page break (---), bullet, table, paragraph."""
     out: list[tuple[str, str]] = []
     for block in re.split(r"\n\s*\n", markdown.strip()):
         lines = block.split("\n")
-        if lines[0].startswith("## "):
-            out.append(("heading", lines[0][3:].strip()))
-            lines = lines[1:]
-            if not lines:
-                continue
+        if lines == ["---"]:
+            out.append(("pagebreak", ""))
+            continue
+        for prefix, kind in (("# ", "title"), ("## ", "heading")):
+            if lines[0].startswith(prefix):
+                out.append((kind, lines[0][len(prefix):].strip()))
+                lines = lines[1:]
+                break
+        if not lines:
+            continue
         if all(line.startswith("|") for line in lines):
             out.append(("table", "\n".join(lines)))
-        elif all(line.startswith("- ") for line in lines):
-            out.extend(("bullet", line[2:]) for line in lines)
         else:
-            out.extend(("para", line) for line in lines)
+            out.extend(("bullet", line[2:]) if line.startswith("- ") else ("para", line) for line in lines)
     return out
 
 
@@ -80,14 +93,25 @@ def _table_rows(table: str) -> list[list[str]]:
 
 
 def _latin1(text: str) -> str:
-    swaps = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2265": ">=", "\u2264": "<=", "\u2022": "-"}
+    swaps = {
+        "\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+        "\u2265": ">=", "\u2264": "<=", "\u2022": "-",
+    }
     for a, b in swaps.items():
         text = text.replace(a, b)
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
+def _col_widths(rows: list[list[str]]) -> tuple[float, ...]:
+    """Relative column widths from the text each column holds (bounded, so no column vanishes)."""
+    cols = len(rows[0])
+    return tuple(
+        float(min(60, max(10, max(len(r[c]) if c < len(r) else 0 for r in rows) ** 0.8))) for c in range(cols)
+    )
+
+
 def markdown_to_pdf(markdown: str) -> bytes:
-    """The letter as a PDF (fpdf2, core fonts)."""
+    """A Markdown letter or packet as a PDF (fpdf2, core fonts)."""
     from fpdf import FPDF
 
     pdf = FPDF(format="letter")
@@ -96,16 +120,19 @@ def markdown_to_pdf(markdown: str) -> bytes:
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
     for kind, text in _blocks(markdown):
-        if kind == "heading":
+        if kind in ("title", "heading"):
             pdf.ln(3)
-            pdf.set_font("Helvetica", "B", 12)
-            pdf.multi_cell(width, 6, _latin1(text))
+            pdf.set_font("Helvetica", "B", 16 if kind == "title" else 12)
+            pdf.multi_cell(width, 8 if kind == "title" else 6, _latin1(text))
+        elif kind == "pagebreak":
+            pdf.add_page()
         elif kind == "table":
             pdf.set_font("Helvetica", "", 8)
-            with pdf.table(col_widths=(40, 15, 45, 30), line_height=4) as table:
-                for cells in _table_rows(text):
+            rows = _table_rows(text)
+            with pdf.table(col_widths=_col_widths(rows), line_height=4) as table:
+                for cells in rows:
                     row = table.row()
-                    for cell in cells:
+                    for cell in cells[: len(rows[0])]:
                         row.cell(_latin1(cell))
         else:
             pdf.set_font("Helvetica", "", 10)
@@ -115,13 +142,16 @@ def markdown_to_pdf(markdown: str) -> bytes:
 
 
 def markdown_to_docx(markdown: str, path: Path) -> None:
-    """The letter as a Word document (python-docx)."""
+    """A Markdown letter or packet as a Word document (python-docx)."""
     from docx import Document
+    from docx.enum.text import WD_BREAK
 
     doc = Document()
     for kind, text in _blocks(markdown):
-        if kind == "heading":
-            doc.add_heading(text, level=2)
+        if kind in ("title", "heading"):
+            doc.add_heading(text, level=1 if kind == "title" else 2)
+        elif kind == "pagebreak":
+            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         elif kind == "table":
             rows = _table_rows(text)
             table = doc.add_table(rows=len(rows), cols=len(rows[0]))
