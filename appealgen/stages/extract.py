@@ -7,7 +7,7 @@ from datetime import date
 
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drugs import drug_lexicon
-from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
+from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant, rights_notice_start, sentences
 from appealgen.knowledge.payers import payer_directory
 from appealgen.models import Codes, DenialFacts, ParsedDocument, Span
 
@@ -102,14 +102,22 @@ _CARC = re.compile(
     re.IGNORECASE,
 )
 _RARC = re.compile(r"(?<![-\w])(?:MA|M|N)\d{1,3}\b")
-_REASON_CUES = re.compile(
+# Words that state a denial or its reason; a sentence's count of distinct cues is its score.
+_REASON_CUES = re.compile(ocr_tolerant(
     r"\b(?:denied|deny|denial|not (?:medically necessary|covered|approved|eligible)|unable to approve|"
     r"cannot approve|can ?not be approved|not been approved|reason|because|does not meet|do not meet|"
-    r"did not meet|not met|excluded|exclusion|experimental|investigational|non-?formulary|"
-    r"out[- ]of[- ]network|not received|incomplete|invalid|exceeds?|expired|"
-    r"step therapy|must (?:first )?try|site of care|center|CO-\d+)\b",
+    r"did not meet|not met|excluded|exclusions?|experimental|investigational|unproven|non-?formulary|formulary|drug list|"
+    r"out[- ]of[- ]network|network|participating|not received|did not (?:receive|get|include|send)|not (?:been )?(?:sent|included|provided)|"
+    r"incomplete|invalid|exceeds?|more than|limit|expired|requires?|required|criteria|policy|"
+    r"not (?:show|documented)|no (?:records?|claims?|notes?|documentation|evidence|history)|trial|tried|covers?|covered|only (?:for|when|after|if)|asked for|doses?|primary payer|other (?:health )?insurance|pay first|"
+    r"coordination of benefits|preferred|step therapy|must (?:first )?try|site of care|setting|center|"
+    r"authorization|eligib\w*|coverage ended|terminated|billed|units|codes?|NDC|filing|FDA|indications?|compendia|"
+    r"not a covered benefit|weight loss|[A-Z]{2}-\d{1,3})\b"),
     re.IGNORECASE,
 )
+_DECISION_WORDS = {"denied", "deny", "denial", "not approved", "unable to approve", "cannot approve", "not been approved", "reason", "because"}
+_CARC_LINE = re.compile(r"^(?:[A-Za-z ]{0,25}:\s*)?(?:CO|PR|OA|PI|CR)[- ]?\d{1,3}\s*:")
+_NEXT_STEPS = re.compile(r"^(?:if|a new request|you can still|please|once|when)\b", re.IGNORECASE)
 
 
 def extract(doc: ParsedDocument) -> DenialFacts:
@@ -133,7 +141,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.service_date = _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
-    facts.denial_reason = _reason(sents, spans)
+    facts.denial_reason = _reason(text, sents, spans)
     facts.stated_deadline_days = _deadline(text, spans)
     facts.urgent = _urgent(text, sents)
     return facts
@@ -314,30 +322,60 @@ def _codes(text: str) -> Codes:
     return found
 
 
-def _reason(sents: list[Sentence], spans: dict[str, Span]) -> str | None:
-    best: tuple[float, int] | None = None
-    for i, s in enumerate(sents):
-        if s.in_rights_notice or s.is_field or len(s.text) < 15:
-            continue
-        hits = len(_REASON_CUES.findall(s.text))
-        if not hits:
-            continue
-        score = hits + (1.5 if re.search(r"\b(?:because|reason|due to|as)\b", s.text, re.IGNORECASE) else 0)
-        if best is None or score > best[0]:
-            best = (score, i)
+def _reason(text: str, sents: list[Sentence], spans: dict[str, Span]) -> str | None:
+    """The sentences that state why: the best-scoring run of decision prose, trimmed.
+
+    PDF text keeps no blank lines, so a run ends at anything that is not the letter's
+    own prose: a field, a heading, a table row, the rights notice.
+    """
+    best: tuple[float, list[Sentence]] | None = None
+    for run in _prose_runs(sents):
+        score = sum(_reason_score(s) for s in run)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, run)
     if best is None:
         return None
-    first = sents[best[1]]
-    last = first
-    # A reason often runs on into the next sentence ("Specifically, ...").
-    if best[1] + 1 < len(sents):
-        nxt = sents[best[1] + 1]
-        if not nxt.in_rights_notice and re.match(r"(?:Specifically|In particular|The (?:records|documentation|request)|This)\b", nxt.text):
-            last = nxt
-    spans["denial_reason"] = Span(start=first.start, end=last.end, text="")
-    reason_text = " ".join(s.text for s in sents[best[1] : sents.index(last) + 1])
-    spans["denial_reason"].text = reason_text
-    return " ".join(reason_text.split())
+    chosen = best[1]
+    if _CARC_LINE.match(chosen[0].text):
+        chosen = chosen[:1]  # a remittance's reason is its code line
+    while len(chosen) > 1 and (_is_announcement(chosen[0]) or not _reason_score(chosen[0]) or _NEXT_STEPS.match(chosen[0].text)):
+        chosen = chosen[1:]
+    while len(chosen) > 1 and (not _reason_score(chosen[-1]) or _NEXT_STEPS.match(chosen[-1].text)):
+        chosen = chosen[:-1]
+    spans["denial_reason"] = Span(start=chosen[0].start, end=chosen[-1].end, text=text[chosen[0].start : chosen[-1].end])
+    return " ".join(spans["denial_reason"].text.split())
+
+
+def _cues(s: Sentence) -> set[str]:
+    return {m.group(0).lower() for m in _REASON_CUES.finditer(s.text)}
+
+
+def _is_announcement(s: Sentence) -> bool:
+    """"The request has been denied.": the decision, with no reason in it."""
+    return s.text.endswith("?") or not (_cues(s) - _DECISION_WORDS)
+
+
+def _reason_score(s: Sentence) -> float:
+    if _CARC_LINE.match(s.text):
+        return 2.0
+    if len(s.text.split()) < 4:
+        return 0.0
+    return len(_cues(s)) * (0.3 if _is_announcement(s) else 1.0)
+
+
+def _prose_runs(sents: list[Sentence]) -> list[list[Sentence]]:
+    runs: list[list[Sentence]] = [[]]
+    for s in sents:
+        words = re.findall(r"[A-Za-z][A-Za-z'-]+", s.text)
+        # Short pieces ("We asked Dr.") neither count as prose nor end a run.
+        short = len(words) < 4 and not re.search(r"\d", s.text)
+        prose = short or sum(w.islower() for w in words) >= 0.5 * len(s.text.split())
+        heading = s.text.endswith("?")  # "Why did we deny your request?"
+        if s.in_rights_notice or heading or (s.is_field and not _CARC_LINE.match(s.text)) or not (prose or _CARC_LINE.match(s.text)):
+            runs.append([])
+        else:
+            runs[-1].append(s)
+    return [r for r in runs if r]
 
 
 def _deadline(text: str, spans: dict[str, Span]) -> int | None:
