@@ -68,6 +68,11 @@ class ParsedDocument(BaseModel):
     sha256: str
     ocr: bool = False
     source_name: str | None = None
+    hidden: list[Finding] = Field(
+        default_factory=list,
+        description="What reading removed from text (control characters, invisible text, instructions to a model), "
+        "as warnings whose spans are points in text",
+    )
 
 
 class Codes(BaseModel):
@@ -302,6 +307,9 @@ class CheckContext(BaseModel):
     deadlines: list[Deadline]
     patient_facts: PatientFacts | None = None
     drafted_on: date
+    denial_hidden: list[Finding] = Field(
+        default_factory=list, description="What parse removed from denial_text (ParsedDocument.hidden)"
+    )
 
 
 class AppealResult(BaseModel):
@@ -333,4 +341,5 @@ class AppealResult(BaseModel):
             deadlines=self.deadlines,
             patient_facts=self.patient_facts,
             drafted_on=self.created_at.date(),
+            denial_hidden=[f for f in self.check.findings if f.section == "denial"],
         )

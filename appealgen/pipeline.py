@@ -99,7 +99,7 @@ class Pipeline:
         letter = to_markdown(letter_draft)
         context = CheckContext(
             denial_text=doc.text, facts=facts, bases=bases, passages=passages, assessment=assessment,
-            deadlines=rules, patient_facts=patient, drafted_on=now.date(),
+            deadlines=rules, patient_facts=patient, drafted_on=now.date(), denial_hidden=doc.hidden,
         )
         report = stage("check", lambda: check(letter, context))
         return AppealResult(

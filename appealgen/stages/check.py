@@ -14,14 +14,15 @@ from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drugs import drug_lexicon
 from appealgen.models import CheckContext, CheckReport, Finding, Span
 from appealgen.stages.extract import DATE_RE, parse_date
+from appealgen.untrusted import CONTROL_RE, INSTRUCTION_RE, instruction_spans
 
 CITATION_RE = re.compile(r"\[([a-z0-9][a-z0-9-]*#[a-z0-9-]+)\]")
 _NUMBER_RE = re.compile(r"(?<![\w.#,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(\s?%|\s?(?:days?|hours?|months?|IU/dL|BU|mg|kg|U/L|mL))?(?![\w#-]|[.,]\d)")
 _ID_RE = re.compile(r"(?<![\w#-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}(?![\w#-])")
 _URL_RE = re.compile(r"https?://[^\s)\]>\"]+")
-_INSTRUCTION_RE = re.compile(
-    r"\b(?:ignore (?:all |any )?(?:previous|prior|above) (?:instructions|directions)|disregard (?:the|all|previous)|"
-    r"system prompt|you are (?:now )?(?:an? )?(?:AI|assistant|language model)|do not (?:mention|include) |"
+# In the letter (our own output) these read as smuggled instructions too; in a denial they can be ordinary words.
+_LETTER_INSTRUCTION_RE = re.compile(
+    r"\b(?:disregard (?:the|all|previous)|do not (?:mention|include) |"
     r"write that the patient|state that the patient|the appeal (?:should|must) (?:say|state))",
     re.IGNORECASE,
 )
@@ -204,7 +205,29 @@ def _expedited(letter: str, ctx: CheckContext) -> list[Finding]:
 def _injection(letter: str, ctx: CheckContext) -> list[Finding]:
     return [
         _finding("no_injected_instructions", "The letter contains text that reads as an instruction to a model.", letter, m.start(), m.end())
-        for m in _INSTRUCTION_RE.finditer(letter)
+        for pattern in (INSTRUCTION_RE, _LETTER_INSTRUCTION_RE)
+        for m in pattern.finditer(letter)
+    ]
+
+
+@rule("denial_hidden_content", "Hidden characters, invisible text and instructions to a model in the denial are reported.")
+def _denial_hidden(letter: str, ctx: CheckContext) -> list[Finding]:
+    """Warnings about the denial, not the letter (section "denial"; spans index the denial text).
+
+    parse removes such content and records it (ctx.denial_hidden); a denial text that did not
+    come through parse is scanned here.
+    """
+    text = ctx.denial_text
+    scanned = [
+        ("denial_instructions", "The denial contains text addressed to a language model.", s, e)
+        for s, e in instruction_spans(text)
+    ] + [
+        ("hidden_characters", "The denial contains zero-width or bidi control characters.", m.start(), m.end())
+        for m in CONTROL_RE.finditer(text)
+    ]
+    return ctx.denial_hidden + [
+        Finding(rule=rule_id, severity="warning", message=message, section="denial", span=Span(start=s, end=e, text=text[s:e]))
+        for rule_id, message, s, e in scanned[:20]
     ]
 
 
