@@ -51,13 +51,19 @@ _LETTER_DATE_LABEL = re.compile(
     r"date issued|issue date|date sent|^date(?=\s*:))\s*[:\-]?\s*",
     re.IGNORECASE | re.MULTILINE,
 )
-_SERVICE_DATE_LABEL = re.compile(
-    r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|DOS|date of request|request date|"
-    r"date (?:the )?request (?:was )?received|date received|received on|requested on|"
-    r"infusion date|scheduled (?:infusion|treatment|service) date|treatment date|date submitted|"
-    r"request received|review of this request on|svc date|^\s*received|^\s*submitted)"
-    r"\s*[:\-]?\s*(?:on\s+)?",
-    re.IGNORECASE | re.MULTILINE,
+# The date of service wins over the date a request was received (a claim letter may give both).
+_SERVICE_DATE_LABELS = (
+    re.compile(
+        r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|(?-i:DOS)|svc date|infusion date|"
+        r"scheduled (?:infusion|treatment|service) date|treatment date)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
+        r"date received|received on|requested on|date submitted|request received|review of this request on|"
+        r"^\s*received|^\s*submitted)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        re.IGNORECASE | re.MULTILINE,
+    ),
 )
 _DEADLINE = re.compile(
     r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
@@ -138,7 +144,9 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.member_id = _labelled(_MEMBER_LABEL, text, "member_id", spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
     facts.letter_date = _letter_date(text, boundary, spans)
-    facts.service_date = _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
+    facts.service_date = next(
+        (d for label in _SERVICE_DATE_LABELS if (d := _labelled_date(label, text, "service_date", spans))), None
+    )
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
     facts.denial_reason = _reason(text, sents, spans)
@@ -251,19 +259,32 @@ def _letter_date(text: str, boundary: int, spans: dict[str, Span]) -> date | Non
 
 def _labelled_date(pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span]) -> date | None:
     for label in pattern.finditer(text):
-        m = DATE_RE.search(text, label.end(), min(len(text), label.end() + 40))
-        line_end = text.find("\n", label.end())
-        line = text[text.rfind("\n", 0, label.start()) + 1 : line_end if line_end >= 0 else len(text)]
-        if (m is None or m.start() > line_end >= 0) and len(re.findall(r"\s{2,}", line.strip())) >= 3:
-            # A table header: the value sits in the first row under it.
-            next_end = text.find("\n", line_end + 1)
-            m = DATE_RE.search(text, line_end + 1, next_end if next_end >= 0 else len(text))
-        if m and not text[label.end() : m.start()].count("\n") > 1:
-            value = parse_date(m)
-            if value:
-                spans[field] = _span(m)
-                return value
+        m = _date_after(text, label.end())
+        value = parse_date(m) if m else None
+        if m and value:
+            spans[field] = _span(m)
+            return value
     return None
+
+
+def _date_after(text: str, pos: int) -> re.Match[str] | None:
+    """The date a label at pos introduces: on its line, under it in a table, or on the next line."""
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    m = DATE_RE.search(text, pos, min(len(text), pos + 40))
+    if m and m.start() < line_end:
+        return m
+    if _is_table_header(text[text.rfind("\n", 0, pos) + 1 : line_end]):
+        # The value sits in the first row under the header (rules of dashes skipped).
+        row = re.match(r"\n(?:[ \t]*[-=]{3,}[- \t=]*\n)*([^\n]*)", text[line_end:])
+        return DATE_RE.search(text, line_end + row.start(1), line_end + row.end(1)) if row else None
+    return m if m and text[pos : m.start()].count("\n") <= 1 else None
+
+
+def _is_table_header(line: str) -> bool:
+    """Column headings: several words, no "label: value" colon, not a sentence."""
+    stripped = line.strip()
+    return len(stripped.split()) >= 3 and ":" not in stripped and not stripped.endswith(".")
 
 
 def _drug(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
