@@ -99,7 +99,7 @@ class CaseStore(Protocol):
         result: AppealResult,
         idempotency: Idempotency | None = None,
     ) -> StoredCase:
-        """Store a new case and its first letter version (the drafted letter)."""
+        """Store a new case, its first letter version (the drafted letter) and its "create" audit entry, atomically."""
         ...
 
     def get_case(self, owner: ApiKey, case_id: str) -> StoredCase:

@@ -221,7 +221,7 @@ class SqlCaseStore:
         result: AppealResult,
         idempotency: Idempotency | None = None,
     ) -> StoredCase:
-        """Store a new case and its drafted letter as version 1.
+        """Store a new case, its drafted letter as version 1 and its "create" audit row, in one transaction.
 
         Raises:
             IdempotencyKeyReusedError: a concurrent request with this key asked for another thing.
@@ -253,6 +253,8 @@ class SqlCaseStore:
                 s.add(row)
                 s.flush()
                 s.add(version)
+                # One commit: a crash leaves either the whole case or nothing.
+                s.add(AuditRow(who=owner.name, what="create", at=now, case_id=case_id))
                 s.commit()
                 return self._case(s, row)
         except IntegrityError:

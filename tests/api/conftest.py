@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,36 +13,19 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from appealgen.adapters.hybrid import SearchFilters
 from appealgen.api.app import create_app
 from appealgen.api.deps import Services
-from appealgen.models import Passage
 from appealgen.pipeline import Pipeline
 from appealgen.settings import ParseLimits, Settings
 from appealgen.store import SqlCaseStore
+from bench.live import FixedRetriever, free_port
 from tests.conftest import FIXTURES, ROOT
 
 CIGNA = FIXTURES / "cigna_ca_medical_necessity"
 
 
-class FakeRetriever:
-    """Answers every query with one fixed label passage (no index needed)."""
-
-    PASSAGE = Passage(
-        id="hemgenix-label#indications-1",
-        doc_id="hemgenix-label",
-        kind="label",
-        title="HEMGENIX label",
-        section="1 Indications and usage",
-        text="HEMGENIX is indicated for the treatment of adults with Hemophilia B "
-        "(congenital factor IX deficiency).",
-        source="HEMGENIX prescribing information (FDA)",
-        drug="hemgenix",
-    )
-
-    def search(self, query: str, filters: SearchFilters | None = None, k: int = 8) -> list[Passage]:
-        """The fixed passage."""
-        return [self.PASSAGE]
+# One fixed label passage for every query (no index needed).
+FakeRetriever = FixedRetriever
 
 
 def make_settings(base: Path, max_bytes: int = 20 * 1024 * 1024) -> Settings:
@@ -121,13 +103,6 @@ class LiveServer:
     def auth(self, key: str) -> dict[str, str]:
         """The Authorization header for a key."""
         return {"Authorization": f"Bearer {key}"}
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,8 @@ def create_appeal(
     if case is None:
         result = services.draft(intake.denial, intake.facts, intake.name)
         case = store.add_case(caller, intake.denial_bytes, intake.kind, intake.facts, result, idem)
-    store.audit(caller, "create" if case.created else "replay", case.id)
+    if not case.created:  # add_case wrote the "create" entry with the case
+        store.audit(caller, "replay", case.id)
     response.status_code = status.HTTP_201_CREATED if case.created else status.HTTP_200_OK
     response.headers["Location"] = f"/v1/appeals/{case.id}"
     return _out(case)
