@@ -27,7 +27,7 @@ _MONTHS = {
 _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 DATE_RE = re.compile(
     rf"\b(?:(?P<mname>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})"
-    rf"|(?P<dd>\d{{1,2}})\s+(?P<dmname>{_MONTH})\s+(?P<dy>\d{{4}})"
+    rf"|(?P<dd>\d{{1,2}})(?:\s+|-)(?P<dmname>{_MONTH})(?:\s+|-)(?P<dy>\d{{4}})"
     r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
     r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2}))\b",
     re.IGNORECASE,
@@ -37,11 +37,15 @@ _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|medicare|medicaid|medi-cal|insured|recipient|medical record)"
     r"(?:'s)?\s*(?:id(?:entification)?|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
-    + r"|(?:^|\s{2,})(?:ID|CIN|Identification(?: No\.?| Number)?)\s*[:#]\s*" + _ID_VALUE,
+    + r"|(?:^|\s{2,}|\b(?:Medi-Cal|Medicaid|FEP member)\s+)(?:ID(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*[:#]\s*"
+    + _ID_VALUE
+    + r"|\b(?-i:CIN)\s*[:#]\s*"
+    + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
 _CLAIM_LABEL = re.compile(
-    r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|"
+    r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|precertification|precert|"
+    r"prior approval|pre-?authorization|coverage determination|"
     r"pa|appeal|review|determination|confirmation|control|document)"
     r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*|\s*:\s*)" + _ID_VALUE,
     re.IGNORECASE,
@@ -83,7 +87,7 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("medicare_part_d", r"\bPart D\b|prescription drug plan|\bPDP\b|coverage determination|redetermination", 3.0),
     ("medicare_advantage", r"Medicare Advantage|Medicare (?:health )?plan|\bMA(?:-PD)?\b plan|Part C\b|"
      r"\b(?:HMO|PPO)(?:-POS)? (?:plan )?(?:\(Medicare|Medicare)|Gold Plus|Medicare Advantage Organization|"
-     r"organization determination|reconsideration", 2.5),
+     r"organization determination", 2.5),
     ("medicaid_managed_care", r"Medicaid|Medi-Cal|state fair hearing|\bCHIP\b|Apple Health|MassHealth|"
      r"Health First Colorado|Medical Assistance|STAR(?:\+PLUS)? program|Managed Care Organization", 3.0),
     ("fehb", r"Federal Employees Health Benefits|\bFEHB\b|Office of Personnel Management|\bOPM\b|"
@@ -91,7 +95,7 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("erisa_self_funded", r"self-funded|self-insured|\bASO\b|administrative services only|"
      r"claims administrator for (?:your|the) (?:employer|plan)|plan sponsor|your employer's (?:group )?health plan", 3.0),
     ("aca_marketplace", r"Marketplace|HealthCare\.gov|Covered California|Exchange plan|Ambetter|"
-     r"individual (?:and family )?(?:health )?plan|\b(?:Bronze|Silver|Gold|Platinum) \d{3,4}\b", 2.0),
+     r"individual (?:and family )?(?:health |HMO |PPO |EPO )?plan|\b(?:Bronze|Silver|Gold|Platinum) \d{3,4}\b", 2.0),
     ("commercial_fully_insured", r"fully[- ]insured|group (?:health )?(?:insurance )?policy|"
      r"insured (?:group )?plan|insured by|employer group plan|commercial plan|\bPPO plan\b|\bHMO plan\b", 1.5),
     ("erisa_self_funded", r"\bERISA\b|Employee Retirement Income Security Act|section 502\(a\)", 1.0),
@@ -103,7 +107,7 @@ _URGENT = re.compile(
     re.IGNORECASE,
 )
 _CARC = re.compile(
-    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
+    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code|remark code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
     r"|\b(?:RARC|remark code)s?[ \t]*[:#]?[ \t]*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
     re.IGNORECASE,
 )
@@ -204,18 +208,24 @@ def _plan_type(text: str, boundary: int, payer: str | None) -> str:
     return max(scores.items(), key=lambda kv: kv[1])[0]
 
 
+_FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")
+
+
 def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
     lines = text[:boundary].split("\n")
     offset = 0
     candidates: list[tuple[int, re.Match[str], int]] = []
+    previous_is_payer = False
     for line in lines:
+        payer_line = bool(payer_directory().find_all(line)) or bool(
+            re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|Unit\b|Provider|Billing", line, re.IGNORECASE)
+        )
         for m in _STATE_ZIP.finditer(line):
-            if m.group(1) not in _US_STATES:
-                continue
-            payer_line = bool(payer_directory().find_all(line)) or re.search(
-                r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|Unit\b", line, re.IGNORECASE
-            )
-            candidates.append((1 if payer_line else 0, m, offset))
+            if m.group(1) in _US_STATES:
+                # A city line right under a payer's street line belongs to the payer too.
+                continued = previous_is_payer and not _FIELD_START.match(line)
+                candidates.append((1 if payer_line or continued else 0, m, offset))
+        previous_is_payer = payer_line
         offset += len(line) + 1
     if not candidates:
         return None
@@ -247,7 +257,7 @@ def _letter_date(text: str, boundary: int, spans: dict[str, Span]) -> date | Non
         return found
     head_end = min(len(text), boundary, 800)
     for m in DATE_RE.finditer(text, 0, head_end):
-        before = text[max(0, m.start() - 40) : m.start()].lower()
+        before = text[max(0, m.start() - 40, text.rfind("\n", 0, m.start()) + 1) : m.start()].lower()
         if re.search(r"service|birth|dob|received|request|effective|from|through|infusion", before):
             continue
         value = parse_date(m)
@@ -322,7 +332,7 @@ def _codes(text: str) -> Codes:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
         context = text[max(0, m.start() - 40) : m.start()]
-        if re.search(r"\bCPT\b", context, re.IGNORECASE) and m.group(1) not in found.cpt:
+        if (re.search(r"\bCPT\b", context, re.IGNORECASE) or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
             found.cpt.append(m.group(1))
     for m in codeset.NDC_RE.finditer(text):
         context = text[max(0, m.start() - 30) : m.start()]
@@ -341,6 +351,15 @@ def _codes(text: str) -> Codes:
             if rarc.group(0).upper() not in found.carc:
                 found.carc.append(rarc.group(0).upper())
     return found
+
+
+def _in_claim_line(text: str, m: re.Match[str]) -> bool:
+    """A code in a claim-table row (a date and a dollar amount on the line), not a ZIP code."""
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    line_end = text.find("\n", m.end())
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    zip_code = re.search(r"\b[A-Z]{2}\s*$", text[line_start : m.start()])
+    return bool(DATE_RE.search(line) and re.search(r"\$\s?\d", line)) and not zip_code
 
 
 def _reason(text: str, sents: list[Sentence], spans: dict[str, Span]) -> str | None:
