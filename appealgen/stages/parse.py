@@ -292,6 +292,12 @@ def _parse_pdf(data: bytes, digest: str, name: str | None, limits: ParseLimits) 
         _, kind, message = outcome
         raise getattr(errors, kind, errors.MalformedPdfError)(message)
     pages, javascript = outcome[1], outcome[2]
+    # A scanned letter has (almost) no text layer: read its page images with OCR instead.
+    ocr = sum(len(raw.strip()) for raw, _ in pages) < _MIN_CHARS_PER_PAGE * max(1, len(pages)) / 2
+    if ocr:
+        from appealgen.stages.ocr import ocr_pages  # imported here: ocr imports this module
+
+        pages = [(page, []) for page in ocr_pages(data, limits)]
     parts: list[str] = []
     spans: list[PageSpan] = []
     cuts: list[tuple[int, int, _Cut]] = []
@@ -307,8 +313,7 @@ def _parse_pdf(data: bytes, digest: str, name: str | None, limits: ParseLimits) 
     text = "\n\n".join(parts)
     if len(text.strip()) < _MIN_CHARS_PER_PAGE * max(1, len(pages)) / 2:
         raise errors.ImageOnlyPdfError(
-            "The PDF has no text layer (it looks scanned). Install tesseract-ocr for OCR, "
-            "or upload a text PDF or the letter's text."
+            "OCR found no readable text in the scanned PDF. Upload a clearer scan, a text PDF or the letter's text."
         )
     if len(text) > limits.max_chars:
         raise errors.LimitExceededError(
@@ -320,6 +325,7 @@ def _parse_pdf(data: bytes, digest: str, name: str | None, limits: ParseLimits) 
         page_count=len(pages),
         pages=spans,
         sha256=digest,
+        ocr=ocr,
         source_name=name,
         hidden=_findings(cuts, javascript),
     )
