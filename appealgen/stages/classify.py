@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Protocol
 
 from appealgen.knowledge.codes import carc_table
 from appealgen.knowledge.letter_layout import ocr_tolerant, sentences
@@ -79,6 +80,22 @@ _RULES: list[tuple[str, str, float]] = [
 _COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
 _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |the )?(?:review of |determination of )?$", re.IGNORECASE)
 _THRESHOLD = 1.5
+
+
+class BasisClassifier(Protocol):
+    """Anything that reads denial bases from a letter (rules, or rules with an LLM beside them)."""
+
+    def classify(self, doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
+        """Every denial basis the letter states, primary first, each with its evidence span."""
+        ...
+
+
+class RulesClassifier:
+    """The deterministic classifier: pattern rules over the letter's decision sentences."""
+
+    def classify(self, doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
+        """See classify()."""
+        return classify(doc, facts)
 
 
 def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:

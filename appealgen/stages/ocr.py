@@ -66,6 +66,7 @@ def ocr_pages(data: bytes, limits: ParseLimits) -> list[str]:
         except EOFError:
             raise errors.LimitExceededError("OCR of the scanned PDF exceeded the memory limit; it was stopped.") from None
     finally:
+        assert child.pid is not None  # set by start()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)  # the child and any tesseract it started
         child.join(timeout=5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from appealgen.stages.classify import classify
@@ -62,3 +64,96 @@ class TestClassify:
     def test_carc_only_reason(self) -> None:
         doc = parse(b"Claim 12345678 for J1411 was denied.\nCO-197: Precertification absent.", name="a.txt")
         assert [b.id for b in classify(doc, extract(doc))][0] == "prior_authorization_required"
+
+    def test_rights_offer_without_heading_triggers_nothing(self) -> None:
+        text = (
+            "Claim number: 26183004517\n\nThis claim was received on 11/18/2026, more than 180 days after the "
+            "date of service, which is past our timely filing limit.\n\nA provider may request reconsideration of "
+            "this claim within 90 days. Claims denied as not medically necessary, or for a service that is not a "
+            "covered benefit, may also be reviewed. Submit a corrected claim through the portal."
+        )
+        doc = parse(text.encode(), name="a.txt")
+        assert [b.id for b in classify(doc, extract(doc))] == ["timely_filing"]
+
+    def test_ocr_noise_in_rights_notice_triggers_nothing(self) -> None:
+        text = (
+            "We cannot approve this request. Your coverage ended on 12/31/2026 and you were not enrolled "
+            "with us on the date of service.\n\nlf you disagree, you rnay ask for an appeal within 60 days. "
+            "Requests for services that are not rnedically necessary or are experirnental can also be appealed."
+        )
+        doc = parse(text.encode(), name="a.txt")
+        assert [b.id for b in classify(doc, extract(doc))] == ["eligibility"]
+
+    def test_preferred_product_alone_is_not_step_therapy(self) -> None:
+        text = (
+            "Stelara is not covered on your plan's formulary. Your plan's preferred product is a biosimilar. "
+            "The information submitted does not explain why the preferred product would not work for you."
+        )
+        doc = parse(text.encode(), name="a.txt")
+        assert [b.id for b in classify(doc, extract(doc))] == ["formulary_exclusion"]
+
+
+class TestDecisionText:
+    def test_reason_skips_the_announcement_and_next_steps(self) -> None:
+        text = (
+            "Member ID: W284401733\n\nWe reviewed the request for Aimovig. It has been denied.\n\n"
+            "Aimovig is not on your plan's drug list. The records we received do not show a trial of the "
+            "preferred drugs Emgality or Ajovy.\n\nIf your doctor sends new records, we will review the request again."
+        )
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert facts.denial_reason == (
+            "Aimovig is not on your plan's drug list. The records we received do not show a trial of the "
+            "preferred drugs Emgality or Ajovy."
+        )
+
+    def test_remittance_reason_is_its_code_line(self) -> None:
+        text = (
+            "Claim number: 26183004517\nDOS HCPCS Units Billed Allowed Adj. codes\n"
+            "06/22/2026 J2326 12 $127,440.00 $0.00 CO-197, N54\n"
+            "CO-197: Precertification/authorization/notification/pre-treatment absent.\n"
+            "No authorization was on file for this date of service.\nReceived: 07/01/2026\n"
+        )
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert facts.denial_reason == "CO-197: Precertification/authorization/notification/pre-treatment absent."
+        assert str(facts.service_date) == "2026-06-22"  # the table's date of service, not the date received
+        assert set(facts.codes.carc) == {"197", "N54"}
+
+
+class TestLLMClassifier:
+    """The LLM may add a basis only with a quote that occurs in the letter's decision text."""
+
+    @staticmethod
+    def _run(reply: str) -> tuple[list, list, str]:
+        from appealgen.adapters.llm import FakeChat
+        from appealgen.stages.llm_classifier import LLMClassifier
+
+        doc = parse(FIXTURES / "cigna_ca_medical_necessity.pdf")
+        facts = extract(doc)
+        return classify(doc, facts), LLMClassifier(FakeChat(lambda system, user: reply)).classify(doc, facts), doc.text
+
+    def test_quote_not_in_letter_is_ignored(self) -> None:
+        rules, fused, _ = self._run('{"bases": [{"id": "site_of_care", "quote": "The infusion center is not approved."}]}')
+        assert fused == rules
+
+    def test_real_quote_adds_the_basis_with_its_span(self) -> None:
+        reason = " ".join(gold("cigna_ca_medical_necessity")["facts"]["denial_reason"].split()[:20])
+        rules, fused, text = self._run(json.dumps({"bases": [{"id": "site_of_care", "quote": reason}]}))
+        assert "site_of_care" not in [b.id for b in rules]
+        added = fused[len(rules) :]
+        assert [b.id for b in added] == ["site_of_care"] and fused[: len(rules)] == rules
+        assert " ".join(text[added[0].evidence.start : added[0].evidence.end].split()) == reason
+
+    def test_quote_from_rights_notice_is_ignored(self) -> None:
+        from appealgen.knowledge.letter_layout import rights_notice_start
+        from appealgen.stages.llm_classifier import find_quote
+
+        doc = parse(FIXTURES / "cigna_ca_medical_necessity.pdf")
+        notice = doc.text[rights_notice_start(doc.text) :]
+        sentence = next(s for s in notice.replace("\n", " ").split(". ") if len(s) > 30)
+        assert find_quote(doc.text, sentence) is not None  # the quote is real, only in the wrong place
+        rules, fused, _ = self._run(json.dumps({"bases": [{"id": "out_of_network", "quote": sentence}]}))
+        assert fused == rules
+
+    def test_unusable_reply_leaves_the_rules_answer(self) -> None:
+        rules, fused, _ = self._run("I think it is medical necessity.")
+        assert fused == rules
