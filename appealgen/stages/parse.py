@@ -233,7 +233,14 @@ def _cut_markers(text: str, removed: dict[str, Any]) -> tuple[str, list[_Cut]]:
         cuts.append(_Cut(kind, length, next(removed[m.group()], "")))
     tail = text[last:]
     out.append(tail[1:] if tail.startswith(" ") and out and out[-1].endswith((" ", "\n")) else tail)
-    return "".join(out).strip(), cuts
+    return _stripped("".join(out), cuts)
+
+
+def _stripped(text: str, cuts: list[_Cut]) -> tuple[str, list[_Cut]]:
+    """text.strip(), with each cut's position moved to match."""
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    return text, [_Cut(c.kind, min(max(0, c.at - lead), len(text)), c.text) for c in cuts]
 
 
 def _cut_instructions(text: str, cuts: list[_Cut]) -> tuple[str, list[_Cut]]:
@@ -245,16 +252,16 @@ def _cut_instructions(text: str, cuts: list[_Cut]) -> tuple[str, list[_Cut]]:
     removed: list[tuple[int, int]] = []
     for start, end in spans:
         out.append(text[last:start])
-        removed.append((start, end))
         last = end + 1 if text[end : end + 1] in (" ", "\n") else end
+        removed.append((start, last))
     out.append(text[last:])
 
     def moved(at: int) -> int:
-        return at - sum(min(at, e + 1) - s for s, e in removed if s < at)
+        return at - sum(min(at, e) - s for s, e in removed if s < at)
 
     kept = [_Cut(c.kind, moved(c.at), c.text) for c in cuts]
-    kept += [_Cut("denial_instructions", moved(s), text[s:e]) for s, e in removed]
-    return "".join(out).strip(), sorted(kept, key=lambda c: c.at)
+    kept += [_Cut("denial_instructions", moved(s), text[s:e].strip()) for s, e in removed]
+    return _stripped("".join(out), sorted(kept, key=lambda c: c.at))
 
 
 _MESSAGES = {

@@ -3,15 +3,24 @@
 Each builder returns the file's bytes. `HOSTILE` maps a kind to (file name, builder); every kind
 in it must be refused by parse with a typed DocumentError. `javascript_pdf` is apart: a letter
 whose PDF carries an /OpenAction script is read for its text (the script is never run).
+Also here: running the CLI on a file with its peak memory, and finding a live server's memory,
+shared by the tests and `bench/hostile.py`.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import struct
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from fpdf import FPDF
 from pypdf import PdfWriter
@@ -224,3 +233,59 @@ HOSTILE: dict[str, tuple[str, Callable[[], bytes]]] = {
     "text_named_pdf": ("letter.pdf", lambda: LETTER.encode()),
     "pdf_named_txt": ("letter.txt", text_pdf),
 }
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """One `appealgen extract FILE --json` run: exit code, stdout, stderr, wall seconds, peak RSS."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    max_rss_mb: float
+
+
+def run_extract_cli(path: Path, timeout_s: float = 120.0) -> CliRun:
+    """Run the CLI in a subprocess; the peak RSS (from wait4) covers it and its parse child."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "appealgen", "extract", str(path), "--json"],
+                                stdout=out, stderr=err, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        deadline = start + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return CliRun(proc.returncode, out.read().decode(), err.read().decode(),
+                      time.perf_counter() - start, usage.ru_maxrss / 1024)
+
+
+def server_pid(port: int) -> int | None:
+    """The pid of the `appealgen serve ... --port PORT` process, found through /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"serve" in argv and str(port).encode() in argv and any(b"appealgen" in a for a in argv):
+            return int(entry.name)
+    return None
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (VmRSS) or its peak (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"{field} not in /proc/{pid}/status")
