@@ -156,11 +156,8 @@ def records_to_attach(
 
 def missing_quotes(denial_text: str) -> list[str]:
     """The denial's own sentences saying what it did not receive (outside the rights notice)."""
-    return [
-        _clip(flat(s.text))
-        for s in sentences(denial_text)
-        if not s.in_rights_notice and _MISSING_WORDS.search(s.text)
-    ]
+    said = [flat(s.text) for s in sentences(denial_text) if not s.in_rights_notice]
+    return [_clip(text) for text in said if _MISSING_WORDS.search(text)]
 
 
 def step_therapy_law(state: str | None) -> dict[str, str] | None:
