@@ -36,6 +36,7 @@ def _cmd_draft(args: argparse.Namespace, settings: Settings) -> int:
     else:
         verdict = "passed" if result.check.passed else f"has {len(result.check.findings)} finding(s)"
         print(f"Letter: {files.get('md') or next(iter(files.values()))} (check {verdict})")
+        print(f"Packet: {files.get('packet.md') or files.get('packet.pdf') or files.get('packet.docx')}")
         for f in result.check.findings:
             print(f"  [{f.severity}] {f.rule}: {f.message}")
     return 0
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="appealgen", description="Grounded appeals of specialty-drug denials.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    d = sub.add_parser("draft", help="the whole pipeline: denial -> letter + result.json")
+    d = sub.add_parser("draft", help="the whole pipeline: denial -> letter, appeal packet and result.json")
     d.add_argument("denial")
     d.add_argument("--facts")
     d.add_argument("--out", default="out")
