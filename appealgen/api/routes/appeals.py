@@ -23,6 +23,7 @@ from appealgen.api.problems import PROBLEM_JSON
 from appealgen.api.schemas import AppealOut, LetterCheck, LetterEdit
 from appealgen.errors import LimitExceededError
 from appealgen.stages.check import check
+from appealgen.stages.packet import build_packet
 from appealgen.stages.render import markdown_to_docx, markdown_to_pdf
 from appealgen.store import ApiKey, Idempotency, IdempotencyKeyReusedError, StoredCase
 
@@ -137,18 +138,37 @@ def get_letter(
 ) -> Response:
     """The latest letter version as Markdown, PDF or Word."""
     case = store.get_case(caller, case_id)
-    markdown = case.letter.markdown
-    if fmt == "md":
-        content: bytes | str = markdown
-    elif fmt == "pdf":
-        content = markdown_to_pdf(markdown)
-    else:
-        with tempfile.TemporaryDirectory(prefix="appealgen-") as tmp:
-            path = Path(tmp) / "letter.docx"
-            markdown_to_docx(markdown, path)
-            content = path.read_bytes()
+    content = _document(case.letter.markdown, fmt)
     store.audit(caller, "download", case_id)
     return _attachment(content, _MEDIA[fmt], f"appeal-{case_id[:8]}-v{case.letter.n}.{fmt}")
+
+
+@router.get(
+    "/{case_id}/packet.{fmt}",
+    responses={**ERRORS, 200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values()}}},
+    response_class=Response,
+)
+def get_packet(
+    case_id: CaseId, fmt: Literal["md", "pdf", "docx"], caller: CallerDep, store: StoreDep
+) -> Response:
+    """The appeal packet (cover page, criteria, records to attach, deadlines, where to send it,
+    state contacts, California IMR history, a plain-language page) as Markdown, PDF or Word."""
+    case = store.get_case(caller, case_id)
+    content = _document(build_packet(case.result), fmt)
+    store.audit(caller, "download", case_id)
+    return _attachment(content, _MEDIA[fmt], f"appeal-{case_id[:8]}-packet.{fmt}")
+
+
+def _document(markdown: str, fmt: str) -> bytes | str:
+    """A Markdown document in the format asked for."""
+    if fmt == "md":
+        return markdown
+    if fmt == "pdf":
+        return markdown_to_pdf(markdown)
+    with tempfile.TemporaryDirectory(prefix="appealgen-") as tmp:
+        path = Path(tmp) / "document.docx"
+        markdown_to_docx(markdown, path)
+        return path.read_bytes()
 
 
 @router.get(
