@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.knowledge.appeal_rules import deadlines, state_contacts
 from appealgen.knowledge.imr import DRUG_TREATMENT_CATEGORY, imr_table
 from appealgen.models import AppealResult
@@ -24,7 +25,6 @@ from appealgen.stages.draft import TemplateDrafter
 from appealgen.stages.packet import HEADINGS, build_packet
 from appealgen.stages.render import render
 from tests.conftest import FIXTURE_IDS, FIXTURES, ROOT, SHARED
-from tests.stages.corpus_bm25 import CorpusBM25
 
 IMR_CSV = SHARED / "ca_imr" / "Independent_Medical_Review__IMR__Determinations__Trend.no_findings.2001-2016.csv"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.models import AppealResult, DraftInput, PatientFacts, PriorTreatment
 from appealgen.pipeline import Pipeline
 from appealgen.settings import Settings
@@ -15,7 +16,6 @@ from appealgen.stages.draft import TemplateDrafter
 from appealgen.stages.render import to_markdown
 from appealgen.stages.strategies import step_therapy_law
 from tests.conftest import FIXTURES, ROOT
-from tests.stages.corpus_bm25 import CorpusBM25
 
 TRAIN = ROOT / "eval" / "datasets" / "denials" / "train"
 ST_CA = TRAIN / "anthem-ca-aimovig-fe-st-01.pdf"  # Anthem, California, formulary + step therapy (Emgality, Ajovy)

@@ -1,4 +1,8 @@
-"""A BM25-only retriever over the real corpus (bm25s, no embeddings): fast enough for per-letter tests."""
+"""A BM25-only retriever over the corpus folder (bm25s, no embeddings, nothing saved).
+
+It builds in about a second, so tests and benchmarks that draft many letters can retrieve
+from the real corpus without the embedding index; the hybrid index stays the default.
+"""
 
 from __future__ import annotations
 
