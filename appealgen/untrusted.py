@@ -10,6 +10,8 @@ import re
 
 # Zero-width characters and bidirectional controls: they hide words from a reader ("Hem\u200bgenix")
 # or reorder what is displayed (U+202E shows the rest of a line backwards).
+# A bidi override (LRO/RLO up to PDF or the line end) makes what is displayed differ from the bytes.
+OVERRIDE_RE = re.compile("[\u202d\u202e][^\u202c\n]*\u202c?")
 CONTROL_RE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+")
 
 # Phrases that address a language model rather than a patient or provider. Kept narrow on purpose:

@@ -210,6 +210,27 @@ def _injection(letter: str, ctx: CheckContext) -> list[Finding]:
     ]
 
 
+_CONCESSION_RE = re.compile(
+    r"\b(?:we|I) (?:hereby )?withdraw (?:this|the|our|my) (?:appeal|request)"
+    r"|\b(?:we|I) (?:agree|concur) with (?:the|your) (?:denial|decision|determination)"
+    r"|\bthe (?:denial|decision|determination) (?:is|was) (?:correct|justified|appropriate|valid|right)"
+    r"|\b(?:the )?(?:patient|member|enrollee) (?:is|was) (?:not eligible|ineligible|not entitled)",
+    re.IGNORECASE,
+)
+_QUOTED_RE = re.compile(r"\"[^\"\n]*\"|\u201c[^\u201d\n]*\u201d")
+
+
+@rule("no_concession", "The letter never concedes the denial (outside its quotes of the denial).")
+def _concession(letter: str, ctx: CheckContext) -> list[Finding]:
+    quoted = [(m.start(), m.end()) for m in _QUOTED_RE.finditer(letter)]
+    return [
+        _finding("no_concession", "The letter concedes the denial, which an appeal never does; an instruction "
+                 "in the denial may have been followed.", letter, m.start(), m.end())
+        for m in _CONCESSION_RE.finditer(letter)
+        if not any(s <= m.start() < e for s, e in quoted)
+    ]
+
+
 @rule("denial_hidden_content", "Hidden characters, invisible text and instructions to a model in the denial are reported.")
 def _denial_hidden(letter: str, ctx: CheckContext) -> list[Finding]:
     """Warnings about the denial, not the letter (section "denial"; spans index the denial text).

@@ -36,7 +36,7 @@ import pypdf  # imported here so each forked parsing child inherits it instead o
 from appealgen import errors
 from appealgen.models import Finding, PageSpan, ParsedDocument, Span
 from appealgen.settings import ParseLimits
-from appealgen.untrusted import CONTROL_RE, instruction_spans
+from appealgen.untrusted import CONTROL_RE, OVERRIDE_RE, instruction_spans
 
 _TEXT_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown"}
 _MIN_CHARS_PER_PAGE = 20
@@ -47,7 +47,9 @@ _MAX_XREF_SECTIONS = 64  # one per incremental update; real letters have a few
 _STARTXREF = re.compile(rb"startxref\s+(\d+)")
 _PREV = re.compile(rb"/Prev\s+(\d+)")
 _MAX_FINDINGS = 20
-_INVISIBLE, _CONTROL = "\x00", "\x01"  # markers for removed content; parse strips these characters first
+# Markers for removed content (parse strips these characters from the input first), and the rule of each.
+_INVISIBLE, _CONTROL, _OVERRIDE = "\x00", "\x01", "\x02"
+_MARKED = {_INVISIBLE: "invisible_text", _CONTROL: "hidden_characters", _OVERRIDE: "reordered_text"}
 _NOT_A_LETTER = "The file is neither a PDF nor a text document. Upload the denial letter as PDF or text."
 
 
@@ -211,10 +213,12 @@ def _clean(raw: str, invisible: list[str]) -> tuple[str, list[_Cut]]:
         raw: page text in which each invisible run was replaced by one _INVISIBLE marker.
         invisible: the invisible runs, in order.
     """
-    raw = raw.replace(_CONTROL, "")
+    raw = raw.replace(_CONTROL, "").replace(_OVERRIDE, "")
+    overrides = OVERRIDE_RE.findall(raw)
+    raw = OVERRIDE_RE.sub(_OVERRIDE, raw)
     controls = CONTROL_RE.findall(raw)
     text = normalize_text(CONTROL_RE.sub(_CONTROL, raw))
-    text, cuts = _cut_markers(text, {_INVISIBLE: iter(invisible), _CONTROL: iter(controls)})
+    text, cuts = _cut_markers(text, {_INVISIBLE: iter(invisible), _CONTROL: iter(controls), _OVERRIDE: iter(overrides)})
     return _cut_instructions(text, cuts)
 
 
@@ -222,18 +226,20 @@ def _cut_markers(text: str, removed: dict[str, Any]) -> tuple[str, list[_Cut]]:
     out: list[str] = []
     cuts: list[_Cut] = []
     last = length = 0
-    for m in re.finditer(f"[{_INVISIBLE}{_CONTROL}]", text):
-        piece = text[last : m.start()]
-        if piece.startswith(" ") and (not out or out[-1].endswith((" ", "\n"))):
-            piece = piece[1:]  # a removed run between two spaces leaves one
+    for m in re.finditer(f"[{''.join(_MARKED)}]", text):
+        piece = _after_cut(text[last : m.start()], out) if cuts else text[last : m.start()]
         out.append(piece)
         length += len(piece)
         last = m.end()
-        kind = "invisible_text" if m.group() == _INVISIBLE else "hidden_characters"
-        cuts.append(_Cut(kind, length, next(removed[m.group()], "")))
-    tail = text[last:]
-    out.append(tail[1:] if tail.startswith(" ") and out and out[-1].endswith((" ", "\n")) else tail)
+        cuts.append(_Cut(_MARKED[m.group()], length, next(removed[m.group()], "")))
+    out.append(_after_cut(text[last:], out) if cuts else text[last:])
     return _stripped("".join(out), cuts)
+
+
+def _after_cut(piece: str, out: list[str]) -> str:
+    """A run removed between two white spaces (spaces or line ends) leaves one, not two."""
+    before = next((p[-1] for p in reversed(out) if p), "\n")
+    return piece[1:] if piece[:1] in (" ", "\n") and before in (" ", "\n") else piece
 
 
 def _stripped(text: str, cuts: list[_Cut]) -> tuple[str, list[_Cut]]:
@@ -266,22 +272,27 @@ def _cut_instructions(text: str, cuts: list[_Cut]) -> tuple[str, list[_Cut]]:
 
 _MESSAGES = {
     "hidden_characters": "Zero-width or bidi control characters ({what}) were removed from the letter text.",
+    "reordered_text": "Text under a bidi override, displayed as {what}, was left out: its bytes say something else.",
     "invisible_text": "Text a reader cannot see (white, tiny, invisible or off the page) was left out: {what}",
     "denial_instructions": "The denial contains text addressed to a language model; it was left out: {what}",
 }
+
+
+def _quoted(cut: _Cut) -> str:
+    """What a cut removed, for a message: code points, or the text (as displayed, for an override)."""
+    if cut.kind == "hidden_characters":
+        return ", ".join(sorted({f"U+{ord(ch):04X}" for ch in cut.text}))
+    text = CONTROL_RE.sub("", cut.text)
+    shown = text[::-1] if cut.text.startswith("\u202e") else text
+    return repr(" ".join(shown.split())[:160])
 
 
 def _findings(cuts: list[tuple[int, int, _Cut]], javascript: bool) -> list[Finding]:
     """Warnings for what cleaning removed; spans are zero-width points in ParsedDocument.text."""
     out = []
     for page, offset, cut in cuts[:_MAX_FINDINGS]:
-        what = (
-            ", ".join(sorted({f"U+{ord(ch):04X}" for ch in cut.text}))
-            if cut.kind == "hidden_characters"
-            else repr(" ".join(cut.text.split())[:160])
-        )
         out.append(Finding(
-            rule=cut.kind, severity="warning", message=f"Page {page}: " + _MESSAGES[cut.kind].format(what=what),
+            rule=cut.kind, severity="warning", message=f"Page {page}: " + _MESSAGES[cut.kind].format(what=_quoted(cut)),
             span=Span(start=offset + cut.at, end=offset + cut.at, text=""), section="denial",
         ))
     if len(cuts) > _MAX_FINDINGS:
