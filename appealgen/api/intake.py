@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from appealgen.api.deps import SettingsDep
@@ -117,6 +118,8 @@ async def read_intake(request: Request, settings: SettingsDep) -> Intake:
             form = await request.form(max_files=2, max_fields=4, max_part_size=FACTS_MAX_BYTES)
         except MultiPartException as exc:
             raise InputError(f"The multipart body is invalid: {exc.message}") from None
+        except HTTPException as exc:  # Starlette turns a MultiPartException into a bare 400 inside an app
+            raise InputError(f"The multipart body is invalid: {exc.detail}") from None
         try:
             denial = form.get("denial")
             if denial is None:

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +26,36 @@ log = logging.getLogger("appealgen.api")
 PROBLEM_JSON = "application/problem+json"
 
 
+class Problem(BaseModel):
+    """An RFC 9457 problem details body: what every error response carries."""
+
+    type: str = Field(description="A URN naming the problem (urn:appealgen:problem:...), or about:blank")
+    title: str = Field(description="A short summary of the problem type")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="This occurrence, in one line")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="For invalid requests: each error's loc, msg and type (never the input)"
+    )
+
+
+_STATUS_MEANING = {
+    400: "The body cannot be parsed",
+    401: "Missing or invalid API key",
+    404: "No such appeal for this key",
+    413: "Body, file or letter too large",
+    415: "Unsupported file or media type",
+    422: "Invalid request: parameters, body, unreadable denial, invalid facts or a reused Idempotency-Key",
+    503: "A dependency (the case store or the retrieval index) is unavailable",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries declaring a problem+json body for each status."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {"description": _STATUS_MEANING[status], "content": {PROBLEM_JSON: {"schema": schema}}}
+        for status in statuses
+    }
 
 
 def problem_type(exc: AppealgenError) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response, status
 from fastapi import Path as PathParam
@@ -19,7 +19,7 @@ from appealgen.api.deps import (
     StoreDep,
 )
 from appealgen.api.intake import IntakeDep, request_body_doc
-from appealgen.api.problems import PROBLEM_JSON
+from appealgen.api.problems import problem_responses
 from appealgen.api.schemas import AppealOut, LetterCheck, LetterEdit
 from appealgen.errors import LimitExceededError
 from appealgen.stages.check import check
@@ -30,11 +30,12 @@ from appealgen.store import ApiKey, Idempotency, IdempotencyKeyReusedError, Stor
 router = APIRouter(prefix="/v1/appeals", tags=["appeals"])
 CaseId = Annotated[str, PathParam(max_length=64, description="The appeal's id")]
 
-_problem: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid API key", **_problem},
-    404: {"description": "No such appeal for this key", **_problem},
-}
+# Every route here needs a key, reads a case or a body, and validates its parameters.
+ERRORS = problem_responses(401, 404, 422)
+# Routes with a JSON body may find it unparseable or too large.
+BODY_ERRORS = {**ERRORS, **problem_responses(400, 413)}
+# Routes that read a denial (multipart or JSON) may also refuse its size or type, or lack the index.
+INTAKE_ERRORS = problem_responses(400, 401, 413, 415, 422, 503)
 _MEDIA = {
     "md": "text/markdown; charset=utf-8",
     "pdf": "application/pdf",
@@ -69,14 +70,8 @@ def _attachment(content: bytes | str, media_type: str, filename: str) -> Respons
     response_model=AppealOut,
     openapi_extra=request_body_doc(),
     responses={
-        **ERRORS,
+        **INTAKE_ERRORS,
         200: {"description": "An Idempotency-Key replay: the case made before"},
-        413: {"description": "Body or file too large", **_problem},
-        415: {"description": "Unsupported file or media type", **_problem},
-        422: {
-            "description": "Unreadable denial, invalid facts, reused Idempotency-Key",
-            **_problem,
-        },
     },
 )
 def create_appeal(
@@ -187,7 +182,7 @@ def get_deadlines_ics(case_id: CaseId, caller: CallerDep, store: StoreDep) -> Re
     )
 
 
-@router.put("/{case_id}/letter", response_model=LetterCheck, responses=ERRORS)
+@router.put("/{case_id}/letter", response_model=LetterCheck, responses=BODY_ERRORS)
 def put_letter(
     case_id: CaseId, edit: LetterEdit, caller: CallerDep, store: StoreDep, settings: SettingsDep
 ) -> LetterCheck:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from appealgen.api.deps import CallerDep, ServicesDep, SettingsDep, StoreDep
 from appealgen.api.intake import IntakeDep, request_body_doc
-from appealgen.api.routes.appeals import ERRORS
+from appealgen.api.routes.appeals import BODY_ERRORS, INTAKE_ERRORS
 from appealgen.api.schemas import CheckRequest, ClassifyOut, Health
 from appealgen.errors import AppealgenError, LimitExceededError
 from appealgen.models import CheckReport
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["tools"])
     "/classify",
     response_model=ClassifyOut,
     openapi_extra=request_body_doc(with_facts=False),
-    responses=ERRORS,
+    responses=INTAKE_ERRORS,
 )
 def classify_denial(caller: CallerDep, services: ServicesDep, intake: IntakeDep) -> ClassifyOut:
     """The denial bases a letter states, primary first (multipart `denial`, JSON `denial_text`)."""
@@ -28,7 +28,7 @@ def classify_denial(caller: CallerDep, services: ServicesDep, intake: IntakeDep)
     return ClassifyOut(bases=bases)
 
 
-@router.post("/check", response_model=CheckReport, responses=ERRORS)
+@router.post("/check", response_model=CheckReport, responses=BODY_ERRORS)
 def check_letter(
     body: CheckRequest, caller: CallerDep, store: StoreDep, settings: SettingsDep
 ) -> CheckReport:
@@ -42,7 +42,12 @@ def check_letter(
     return check(body.letter, case.result.check_context())
 
 
-@router.get("/health", response_model=Health, tags=["health"])
+@router.get(
+    "/health",
+    response_model=Health,
+    tags=["health"],
+    responses={503: {"model": Health, "description": "The case store does not answer"}},
+)
 def health(services: ServicesDep, response: Response) -> Health:
     """Whether the case store answers and an index is there. No API key needed."""
     try:
