@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_OUT := out/demo
 DEMO := tests/fixtures/denials/cigna_ca_medical_necessity
 
-.PHONY: setup index demo test bench lint clean serve
+.PHONY: setup index demo test bench lint clean serve fuzz load
 
 setup: $(STAMP)
 
@@ -38,6 +38,15 @@ serve: index
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Long hardening runs: the parser/property fuzz tests at 2000 examples and schemathesis at 1000 per operation.
+fuzz: setup
+	APPEALGEN_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/hardening -m fuzz -q
+	APPEALGEN_SCHEMATHESIS_EXAMPLES=1000 $(BIN)/python -m pytest tests/hardening/test_schemathesis.py -q -s
+
+# 32 concurrent clients upload for 60 s (10% hostile files) to a real uvicorn server; prints p50/p95.
+load: setup
+	$(BIN)/python -m bench.load --clients 32 --seconds 60
 
 lint: setup
 	$(BIN)/ruff check appealgen tests
