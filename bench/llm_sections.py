@@ -104,6 +104,7 @@ def _draft_and_report(base_url: str, work: Path) -> None:
     chat = TimedChat(OpenAICompatibleChat(settings))
     pipeline = Pipeline(settings, retriever=CorpusBM25(settings.corpus_dir), drafter=LLMDrafter(chat))
     origins: Counter[str] = Counter()
+    why_replaced: Counter[str] = Counter()
     letters = 0
     started = time.perf_counter()
     for pdf in sorted(TRAIN.glob("*.pdf"))[:LETTERS]:
@@ -111,7 +112,10 @@ def _draft_and_report(base_url: str, work: Path) -> None:
             break
         chat.letter = letters
         result = pipeline.run(pdf)
-        origins.update(s.origin for s in result.draft.sections if s.kind == "basis")
+        sections = [s for s in result.draft.sections if s.kind == "basis"]
+        origins.update(s.origin for s in sections)
+        # The last finding says why a section fell back: the checker's rule, or the endpoint/budget.
+        why_replaced.update(s.findings[-1].rule if s.findings else "no finding" for s in sections if s.origin == "template")
         letters += 1
     total = sum(origins.values())
     if not total:
@@ -122,6 +126,8 @@ def _draft_and_report(base_url: str, work: Path) -> None:
     print(f"llm sections (SmolLM2-135M via llama.cpp, {letters} train letters, {total} sections, "
           f"{len(chat.calls)} model calls, {time.perf_counter() - started:.0f} s):")
     print(f"  accepted (llm) {share['llm']}, repaired {share['repaired']}, replaced (template) {share['template']}")
+    if why_replaced:
+        print(f"  replaced because: {', '.join(f'{rule} {n}' for rule, n in why_replaced.most_common())}")
     if seconds:
         print(f"  model seconds per section: p50 {statistics.median(seconds):.1f} p95 {pct(seconds, 0.95):.1f}")
 

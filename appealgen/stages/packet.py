@@ -10,6 +10,7 @@ or from the bundled knowledge tables; nothing is filled in when the data lacks i
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from appealgen.knowledge._data import load_yaml
@@ -99,13 +100,14 @@ def build_packet(result: AppealResult) -> str:
     return "# Appeal packet\n\n" + "\n\n".join(sections).strip() + "\n"
 
 
-def first_due(deadlines: list[Deadline]) -> Deadline | None:
-    """The dated deadline that comes first."""
-    dated = [d for d in deadlines if d.due]
-    return min(dated, key=lambda d: d.due) if dated else None  # type: ignore[arg-type,return-value]
+def _first_due(deadlines: list[Deadline]) -> tuple[date, Deadline] | None:
+    """The dated deadline that comes first, with its date."""
+    dated = [(d.due, d) for d in deadlines if d.due]
+    return min(dated, key=lambda pair: pair[0]) if dated else None
 
 
 def _section(key: str, lines: list[str]) -> str:
+    """One packet part under its heading."""
     return f"## {HEADINGS[key]}\n\n" + "\n".join(lines)
 
 
@@ -121,9 +123,9 @@ def _cover(r: AppealResult) -> str:
         f"- Appeal letter dated: {r.created_at.date().isoformat()}",
         f"- Denial points answered: {', '.join(BASIS_TITLES[b.id] for b in r.bases) or 'none found'}",
     ]
-    due = first_due(r.deadlines)
+    first = _first_due(r.deadlines)
     rows.append(
-        f"- First due date: {due.due.isoformat()}, {due.title} ({due.citation})" if due and due.due
+        f"- First due date: {first[0].isoformat()}, {first[1].title} ({first[1].citation})" if first
         else "- First due date: not computed (the denial's date is unknown); use the date on the denial notice"
     )
     enclosed = ["the appeal letter", *(HEADINGS[k].lower() for k in ("criteria", "records", "deadlines", "send", "contacts"))]
@@ -156,7 +158,7 @@ def _deadlines(r: AppealResult) -> str:
     rows = ["| Step | Due | Time allowed | Decision time | Citation |", "| --- | --- | --- | --- | --- |"]
     for d in r.deadlines:
         rows.append(
-            f"| {flat(d.title)} | {deadline_due(d)} | {_allowed(d)} | {flat(d.decision_timeframe or 'not stated')} | "
+            f"| {flat(d.title)} | {_due(d)} | {_allowed(d)} | {flat(d.decision_timeframe or 'not stated')} | "
             f"{flat(d.citation)}{'' if d.verified else ' (not fully verified)'} |"
         )
     if not r.deadlines:
@@ -164,7 +166,7 @@ def _deadlines(r: AppealResult) -> str:
     return _section("deadlines", rows)
 
 
-def deadline_due(d: Deadline) -> str:
+def _due(d: Deadline) -> str:
     """The due date, or what it is counted from when it cannot be dated yet."""
     if d.due:
         return d.due.isoformat()

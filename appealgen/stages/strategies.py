@@ -177,7 +177,8 @@ def _sentence(text: str, words: tuple[str, ...]) -> str:
     """The passage's first sentence naming one of the words (else its first sentence),
     without the corpus's inline source notes ([title, URL], [same sources])."""
     found = re.findall(r".+?[.!?](?=\s|$)", flat(_SOURCE_NOTE.sub("", text))) or [flat(text)]
-    return _clip(next((x.strip() for x in found if any(w in x.lower() for w in words)), found[0].strip()))
+    chosen = next((x for x in found if any(w in x.lower() for w in words)), found[0])
+    return _clip(chosen.strip().lstrip("-* ").strip())
 
 
 def _label_passage(passages: list[Passage], words: tuple[str, ...]) -> Passage | None:
@@ -202,7 +203,7 @@ def _indication(d: DraftInput) -> Lines:
     cites: list[str] = []
     label = _label_passage(d.passages, ("indication",))
     if label:
-        quote = _sentence(label.text, ("approved for", "indicated for"))
+        quote = _sentence(label.text, ("approved for", "indicated for", "is indicated", "is approved"))
         lines.append(f'The cited FDA-label passage says: "{quote}" [{label.id}]')
         cites.append(label.id)
     fitting = _fitting_diagnoses(d.facts, d.patient_facts)
@@ -210,6 +211,8 @@ def _indication(d: DraftInput) -> Lines:
         lines.append(
             f"The patient's documented diagnosis code {', '.join(fitting)} falls within that labelled indication."
         )
+    else:
+        lines.append("The enclosed records and the prescriber's letter document the diagnosis within that indication.")
     return lines, cites
 
 

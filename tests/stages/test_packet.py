@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -216,3 +219,21 @@ class TestImrData:
             "experimental_investigational": "Experimental/Investigational",
         }
         assert set(mapped.values()) <= set(imr_table().types)
+
+
+@pytest.mark.integration
+class TestCli:
+    def test_draft_writes_the_packet_next_to_the_letter(self, built_index, settings: Settings, tmp_path: Path) -> None:
+        name = FIXTURES / "humana_ma_il_site_of_care"
+        env = {**os.environ, "APPEALGEN_INDEX_DIR": str(settings.index_dir)}
+        proc = subprocess.run(
+            [sys.executable, "-m", "appealgen", "draft", str(name.with_suffix(".pdf")), "--facts", f"{name}.facts.json",
+             "--out", str(tmp_path), "--format", "md,pdf,docx"],
+            capture_output=True, text=True, env=env, timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert f"Packet: {tmp_path / 'packet.md'}" in proc.stdout
+        files = json.loads((tmp_path / "result.json").read_text())["files"]
+        for fmt in ("md", "pdf", "docx"):
+            assert Path(files[f"packet.{fmt}"]) == tmp_path / f"packet.{fmt}" and (tmp_path / f"packet.{fmt}").stat().st_size
+        assert (tmp_path / "packet.pdf").read_bytes().startswith(b"%PDF-")
