@@ -52,12 +52,12 @@ def _cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
-    from appealgen.stages.classify import classify
     from appealgen.stages.extract import extract
+    from appealgen.stages.llm_classifier import basis_classifier
     from appealgen.stages.parse import parse
 
     doc = parse(Path(args.denial), limits=settings.parse)
-    bases = classify(doc, extract(doc))
+    bases = basis_classifier(settings).classify(doc, extract(doc))
     if args.json:
         _print_json({"bases": [b.model_dump(mode="json") for b in bases]})
     else:
@@ -69,7 +69,7 @@ def _cmd_classify(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from appealgen.adapters.embeddings import MiniLMEmbedder
+    from appealgen.adapters.embeddings import default_embedder
     from appealgen.adapters.hybrid import HybridIndex
     from appealgen.corpus import chunk_corpus, load_corpus
     from appealgen.errors import IndexMissingError
@@ -79,7 +79,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         ingest(Path(f), kind=args.kind, drug=args.drug, payer=args.payer, title=args.title, limits=settings.parse)
         for f in args.add or []
     ]
-    embedder = MiniLMEmbedder()
+    embedder = default_embedder(settings)
     existing = None
     if added and not args.corpus:
         try:
@@ -105,10 +105,10 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
-    from appealgen.adapters.embeddings import MiniLMEmbedder
+    from appealgen.adapters.embeddings import default_embedder
     from appealgen.adapters.hybrid import HybridIndex, SearchFilters
 
-    index = HybridIndex.open(settings.index_dir, MiniLMEmbedder(), settings.chroma_url)
+    index = HybridIndex.open(settings.index_dir, default_embedder(settings), settings.chroma_url)
     filters = SearchFilters(drug=args.drug, payer=args.payer, state=args.state, plan_type=args.plan_type,
                             kinds=[args.kind] if args.kind else [])
     passages = index.search(args.query, filters, k=args.k, mode=args.mode)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from appealgen import __version__
-from appealgen.adapters.embeddings import MiniLMEmbedder
+from appealgen.adapters.embeddings import default_embedder
 from appealgen.adapters.hybrid import HybridIndex
 from appealgen.knowledge.appeal_rules import deadlines
 from appealgen.knowledge.criteria import CriteriaLibrary
@@ -27,9 +27,9 @@ from appealgen.models import (
 from appealgen.settings import Settings
 from appealgen.stages.assess import assess
 from appealgen.stages.check import check
-from appealgen.stages.classify import classify
 from appealgen.stages.draft import Drafter, TemplateDrafter, draft
 from appealgen.stages.extract import extract
+from appealgen.stages.llm_classifier import BasisClassifier, basis_classifier
 from appealgen.stages.parse import parse
 from appealgen.stages.render import to_markdown
 from appealgen.stages.retrieve import Retriever, retrieve
@@ -44,10 +44,12 @@ class Pipeline:
         retriever: Retriever | None = None,
         drafter: Drafter | None = None,
         criteria: CriteriaLibrary | None = None,
+        classifier: BasisClassifier | None = None,
     ) -> None:
         self.settings = settings
         self._retriever = retriever
         self.drafter = drafter or make_drafter(settings)
+        self.classifier = classifier or basis_classifier(settings)
         if criteria is not None:
             self.criteria = criteria  # fills the cached property
 
@@ -55,7 +57,8 @@ class Pipeline:
     def retriever(self) -> Retriever:
         """The hybrid index, opened on first use."""
         if self._retriever is None:
-            self._retriever = HybridIndex.open(self.settings.index_dir, MiniLMEmbedder(), self.settings.chroma_url)
+            self._retriever = HybridIndex.open(
+                self.settings.index_dir, default_embedder(self.settings), self.settings.chroma_url)
         return self._retriever
 
     @cached_property
@@ -87,7 +90,7 @@ class Pipeline:
         stage = timer or _untimed
         doc = stage("parse", lambda: parse(source, name=name, limits=self.settings.parse))
         facts = stage("extract", lambda: extract(doc))
-        bases = stage("classify", lambda: classify(doc, facts))
+        bases = stage("classify", lambda: self.classifier.classify(doc, facts))
         passages = stage("retrieve", lambda: retrieve(facts, bases, self.retriever))
         assessment, rules = stage("assess", lambda: self._assess(facts, patient))
         now = datetime.now(UTC)

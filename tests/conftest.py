@@ -30,9 +30,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def built_index(settings: Settings):
     """The real hybrid index (Chroma folder + BM25) over the whole corpus, built once."""
-    from appealgen.adapters.embeddings import MiniLMEmbedder
+    from appealgen.adapters.embeddings import default_embedder
     from appealgen.adapters.hybrid import HybridIndex
     from appealgen.corpus import chunk_corpus, load_corpus
 
     docs = load_corpus(settings.corpus_dir)
-    return HybridIndex.build(chunk_corpus(docs), MiniLMEmbedder(), settings.index_dir, documents=len(docs))
+    return HybridIndex.build(chunk_corpus(docs), default_embedder(settings), settings.index_dir, documents=len(docs))

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from appealgen.adapters.embeddings import MiniLMEmbedder
+from appealgen.adapters.embeddings import default_embedder
 from appealgen.adapters.hybrid import HybridIndex, SearchFilters
 from appealgen.corpus import chunk_corpus, chunk_document
 from appealgen.errors import InputError
@@ -46,7 +46,7 @@ class TestIngestedRetrieval:
     def index(self, built_index, settings, tmp_path_factory) -> HybridIndex:
         folder = tmp_path_factory.mktemp("ingest") / "index"
         shutil.copytree(settings.index_dir, folder)
-        index = HybridIndex.open(folder, MiniLMEmbedder())
+        index = HybridIndex.open(folder, default_embedder(settings))
         docs = [ingest(SPL, drug="humira", doc_id="humira-spl-2013"), ingest(LEAFLET, drug="hemgenix", doc_id="hemgenix-ema-leaflet", title="Hemgenix EMA package leaflet (EU)")]
         index.add(chunk_corpus(docs), documents=2)
         return index

@@ -8,13 +8,16 @@ pooling and L2 normalisation, as sentence-transformers does for this model.
 from __future__ import annotations
 
 import json
+import os
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from appealgen.errors import DependencyError
+from appealgen.settings import Settings
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 _DTYPES = {"F32": np.float32, "I64": np.int64, "F16": np.float16}
@@ -78,7 +81,7 @@ class MiniLMEmbedder:
         self._tokenizer.enable_truncation(max_length=max_length)
         self._tokenizer.no_padding()
         w = load_safetensors(root / "model.safetensors")
-        self._w = {k: v.astype(np.float32) for k, v in w.items() if v.dtype != np.int64}
+        self._w = _float_weights(w)
         # Pre-transpose the dense weights once so the hot loop is plain x @ W.
         for i in range(self._layers):
             p = f"encoder.layer.{i}."
@@ -92,22 +95,7 @@ class MiniLMEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length embeddings, one row per text; each batch padded to its longest text."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            idx = order[start : start + self._batch_size]
-            longest = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), longest), dtype=np.int64)
-            mask = np.zeros((len(idx), longest), dtype=np.float32)
-            for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1.0
-            out[idx] = self._forward(ids, mask)
-        return out
+        return _embed_batches(self._tokenizer, texts, self._batch_size, self.dim, self._forward)
 
     def _layer_norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
@@ -145,9 +133,90 @@ class MiniLMEmbedder:
                 inter @ w[p + "output.dense.weightT"] + w[p + "output.dense.bias"] + x,
                 p + "output.LayerNorm",
             )
-        pooled = (x * mask[..., None]).sum(1) / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return mean_pool(x, mask)
+
+
+def _embed_batches(tokenizer, texts: list[str], batch_size: int, dim: int,
+                   forward: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Tokenise, group texts of similar length, pad each batch to its longest text, run forward."""
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    encodings = tokenizer.encode_batch(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for start in range(0, len(order), batch_size):
+        idx = order[start : start + batch_size]
+        longest = max(len(encodings[i].ids) for i in idx)
+        ids = np.zeros((len(idx), longest), dtype=np.int64)
+        mask = np.zeros((len(idx), longest), dtype=np.float32)
+        for row, i in enumerate(idx):
+            n = len(encodings[i].ids)
+            ids[row, :n] = encodings[i].ids
+            mask[row, :n] = 1.0
+        out[idx] = forward(ids, mask)
+    return out
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mean over real tokens, then unit length (sentence-transformers' pooling for this model)."""
+    pooled = (hidden * mask[..., None]).sum(1) / np.clip(mask.sum(1, keepdims=True), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class OnnxMiniLMEmbedder:
+    """all-MiniLM-L6-v2 through onnxruntime: the same encoder as a graph, weights int8-quantised.
+
+    About four times the numpy encoder's throughput on a 2-core AVX-512 machine; its vectors
+    differ slightly from the float ones (cosine > 0.99), so its name differs and an index built
+    with one refuses queries from the other.
+    """
+
+    dim = 384
+
+    def __init__(self, cache_dir: Path | None = None, path: Path | None = None, max_length: int = 256,
+                 batch_size: int = 16, quantize: bool = True, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from appealgen.adapters.minilm_onnx import cached_model, config_of
+
+        root = path or model_dir()
+        self.name = MODEL_NAME + ("+onnx-int8" if quantize else "+onnx")
+        self._batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=max_length)
+        self._tokenizer.no_padding()
+        weights_path = root / "model.safetensors"
+        self.model_path = cached_model(weights_path, _float_weights(load_safetensors(weights_path)), config_of(root),
+                                       cache_dir or Path(".appealgen/models"), quantize)
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(self.model_path), options, providers=["CPUExecutionProvider"])
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings, one row per text; each batch padded to its longest text."""
+        return _embed_batches(self._tokenizer, texts, self._batch_size, self.dim, self._forward)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        b, n = ids.shape
+        positions = np.broadcast_to(np.arange(n, dtype=np.int64), (b, n))
+        bias = ((1.0 - mask) * np.float32(-1e4))[:, None, None, :].astype(np.float32)
+        (hidden,) = self._session.run(None, {"input_ids": ids, "position_ids": np.ascontiguousarray(positions),
+                                             "attention_bias": bias})
+        return mean_pool(hidden, mask)
+
+
+def default_embedder(settings: Settings | None = None) -> Embedder:
+    """The embedder the index and queries use: MiniLM through onnxruntime, int8 weights."""
+    cache = settings.model_cache_dir if settings is not None else None
+    return OnnxMiniLMEmbedder(cache_dir=cache)
+
+
+def _float_weights(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: v.astype(np.float32) for k, v in weights.items() if v.dtype != np.int64}
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

@@ -73,24 +73,33 @@ class Manifest(BaseModel):
     seconds: float
 
 
+REBUILD = "Run `appealgen index` to rebuild it."
+
+
 def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
     """A Chroma client: HttpClient for a server URL, else a PersistentClient folder."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    try:
-        if chroma_url:
-            url = urlparse(chroma_url)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        try:
             return chromadb.HttpClient(
                 host=url.hostname or "localhost",
                 port=url.port or 8000,
                 ssl=url.scheme == "https",
                 settings=chroma_settings,
             )
+        except Exception as exc:  # noqa: BLE001 - any client failure is a dependency failure
+            raise DependencyError(
+                f"Cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}); "
+                "start it (`chroma run`) or unset APPEALGEN_CHROMA_URL."
+            ) from None
+    try:
         return chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma_settings)
-    except Exception as exc:  # noqa: BLE001 - any client failure is a dependency failure
-        raise DependencyError(f"Cannot open the Chroma index ({type(exc).__name__}: {exc}).") from None
+    except Exception as exc:  # noqa: BLE001 - a folder Chroma cannot open is a damaged index
+        raise IndexMissingError(f"The Chroma index at {index_dir} is damaged ({type(exc).__name__}). {REBUILD}") from None
 
 
 class HybridIndex:
@@ -174,7 +183,7 @@ class HybridIndex:
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> HybridIndex:
         """Open a built index; refuses one built with another embedding model."""
-        rebuild = "Run `appealgen index` to build it."
+        rebuild = REBUILD
         manifest_path = index_dir / "manifest.json"
         if not manifest_path.is_file():
             raise IndexMissingError(f"No index at {index_dir}. {rebuild}")
@@ -194,10 +203,13 @@ class HybridIndex:
                 f"{embedder.name} ({embedder.dim} dims). {rebuild}"
             )
         client = chroma_client(index_dir, chroma_url)
+        where = chroma_url or str(index_dir)
         try:
             collection = client.get_collection(COLLECTION)
-        except Exception:  # noqa: BLE001
-            raise IndexMissingError(f"The Chroma collection is missing at {index_dir}. {rebuild}") from None
+        except Exception as exc:  # noqa: BLE001
+            if chroma_url and not _reachable(client):
+                raise DependencyError(f"Cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}).") from None
+            raise IndexMissingError(f"The Chroma collection is missing at {where}. {rebuild}") from None
         if len(chunks) != manifest.chunks:
             raise IndexMissingError(f"The index at {index_dir} is incomplete. {rebuild}")
         return cls(chunks, keyword, collection, embedder, manifest, index_dir)
@@ -237,14 +249,22 @@ class HybridIndex:
             result = self._collection.query(
                 query_embeddings=[vector], n_results=min(depth, n_allowed), where=where, include=[]
             )
-        except Exception as exc:  # noqa: BLE001
-            raise DependencyError(f"The vector index failed ({type(exc).__name__}: {exc}).") from None
+        except Exception as exc:  # noqa: BLE001 - damaged segment files or a failing server
+            raise IndexMissingError(f"The vector index failed ({type(exc).__name__}). {REBUILD}") from None
         return [self._by_id[i] for i in result["ids"][0] if i in self._by_id]
 
     def get(self, passage_id: str) -> Passage | None:
         """A passage by id."""
         row = self._by_id.get(passage_id)
         return None if row is None else to_passage(self.chunks[row], 0.0)
+
+
+def _reachable(client: Any) -> bool:
+    try:
+        client.heartbeat()
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def _add_vectors(collection: Any, chunks: list[Chunk], embedder: Embedder,

@@ -15,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from appealgen.adapters.embeddings import Embedder, MiniLMEmbedder
+from appealgen.adapters.embeddings import Embedder, default_embedder
 from appealgen.adapters.hybrid import HybridIndex
 from appealgen.knowledge.criteria import CriteriaLibrary
 from appealgen.models import (
@@ -131,7 +131,7 @@ class EvalContext:
     @cached_property
     def embedder(self) -> CachingEmbedder:
         """The embedding model, loaded once."""
-        return CachingEmbedder(MiniLMEmbedder())
+        return CachingEmbedder(default_embedder(self.settings))
 
     @cached_property
     def criteria(self) -> CriteriaLibrary:

@@ -15,6 +15,7 @@ import re
 from pydantic import BaseModel, ValidationError
 
 from appealgen.adapters.llm import ChatModel, chat_model
+from appealgen.errors import LLMError
 from appealgen.knowledge.letter_layout import rights_notice_start
 from appealgen.models import BASIS_IDS, DenialBasis, DenialFacts, ParsedDocument, Span
 from appealgen.prompts import load_prompt
@@ -46,7 +47,11 @@ class LLMClassifier:
     def classify(self, doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         """The rules' bases, then any basis the model quotes from the decision text."""
         found = self._rules.classify(doc, facts)
-        reply = self._chat.complete(_SYSTEM, self._prompt.render(basis_list="\n".join(BASIS_IDS), letter=doc.text))
+        try:
+            reply = self._chat.complete(_SYSTEM, self._prompt.render(basis_list="\n".join(BASIS_IDS), letter=doc.text))
+        except LLMError as exc:
+            log.warning("LLM classifier unavailable (%s); using the rules alone", exc.one_line())
+            return found
         items = _parse(reply)
         boundary = rights_notice_start(doc.text)
         have: set[str] = {b.id for b in found}

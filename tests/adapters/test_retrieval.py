@@ -5,26 +5,60 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appealgen.adapters.embeddings import MiniLMEmbedder
+from appealgen.adapters.embeddings import MiniLMEmbedder, OnnxMiniLMEmbedder, default_embedder
 from appealgen.adapters.hybrid import HybridIndex, SearchFilters
-from appealgen.corpus import chunk_document, parse_document
+from appealgen.corpus import chunk_corpus, chunk_document, load_corpus, parse_document
 from appealgen.errors import IndexModelMismatchError
 
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(scope="module")
+def onnx_embedder(settings) -> OnnxMiniLMEmbedder:
+    e = default_embedder(settings)
+    assert isinstance(e, OnnxMiniLMEmbedder)
+    return e
+
+
+@pytest.fixture(scope="module")
+def corpus_texts(settings) -> list[str]:
+    chunks = chunk_corpus(load_corpus(settings.corpus_dir))
+    return [c.embedding_text() for c in chunks[::9]]
+
+
 class TestEmbedder:
-    def test_unit_vectors_and_meaning(self) -> None:
-        e = MiniLMEmbedder()
+    @pytest.mark.parametrize("kind", ["numpy", "onnx"])
+    def test_unit_vectors_and_meaning(self, kind: str, onnx_embedder) -> None:
+        e = MiniLMEmbedder() if kind == "numpy" else onnx_embedder
         v = e.embed(["gene therapy for hemophilia B", "treatment of factor IX deficiency", "the weather is sunny"])
         assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
         assert v[0] @ v[1] > v[0] @ v[2] + 0.2
 
-    def test_batch_padding_does_not_change_vectors(self) -> None:
-        e = MiniLMEmbedder()
+    @pytest.mark.parametrize("kind", ["numpy", "onnx"])
+    def test_batch_padding_does_not_change_vectors(self, kind: str, onnx_embedder) -> None:
+        e = MiniLMEmbedder() if kind == "numpy" else onnx_embedder
         alone = e.embed(["short text"])[0]
         padded = e.embed(["short text", "a much longer text " * 20])[0]
-        assert np.allclose(alone, padded, atol=1e-4)
+        # int8 activations are quantised per batch, so padding may move the ONNX vector a little.
+        assert float(alone @ padded) > (0.9999 if kind == "numpy" else 0.99)
+
+    def test_onnx_float_graph_equals_numpy_reference(self, corpus_texts, tmp_path) -> None:
+        reference = MiniLMEmbedder().embed(corpus_texts)
+        graph = OnnxMiniLMEmbedder(cache_dir=tmp_path, quantize=False).embed(corpus_texts)
+        assert np.min(np.sum(reference * graph, axis=1)) > 0.9999
+
+    def test_onnx_int8_stays_close_to_reference(self, corpus_texts, onnx_embedder) -> None:
+        reference = MiniLMEmbedder().embed(corpus_texts)
+        cosine = np.sum(reference * onnx_embedder.embed(corpus_texts), axis=1)
+        assert cosine.min() > 0.98 and cosine.mean() > 0.99
+        # Nearest neighbours among the corpus texts are (almost always) the same ones.
+        quant = onnx_embedder.embed(corpus_texts)
+        nearest = [np.argsort(-(v @ v.T), axis=1)[:, 1] for v in (reference, quant)]
+        same = np.mean(nearest[0] == nearest[1])
+        assert same > 0.9
+
+    def test_onnx_names_differ_so_indexes_cannot_mix(self, onnx_embedder) -> None:
+        assert onnx_embedder.name != MiniLMEmbedder.name
 
 
 class TestChunker:
