@@ -1,7 +1,8 @@
-"""SqlCaseStore over a real SQLite file: keys, ownership, versions, deletion, encryption, audit."""
+"""SqlCaseStore over a real SQLite file and a real PostgreSQL cluster: keys, ownership, versions, deletion, encryption, audit."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from appealgen.store.sql import hash_secret, make_engine
 MEMBER_ID = "U7302948816"
 
 
-def open_store(path: Path, key: str | None = None) -> SqlCaseStore:
-    return SqlCaseStore(make_engine(f"sqlite:///{path}"), make_cipher(key))
+def open_store(url: str, key: str | None = None) -> SqlCaseStore:
+    return SqlCaseStore(make_engine(url), make_cipher(key))
 
 
 def add(
@@ -36,8 +37,8 @@ def add(
 
 
 class TestKeys:
-    def test_create_authenticate_revoke(self, tmp_path: Path) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_create_authenticate_revoke(self, database_url: str) -> None:
+        store = open_store(database_url)
         key, secret = store.create_key("clinic-a")
         assert secret.startswith("agk_") and len(secret) > 40
         assert store.authenticate(secret) == key
@@ -46,15 +47,15 @@ class TestKeys:
         assert store.authenticate(secret) is None
         assert [k.name for k in store.list_keys()] == ["clinic-a"]
 
-    def test_only_the_hash_is_stored(self, tmp_path: Path) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_only_the_hash_is_stored(self, database_url: str) -> None:
+        store = open_store(database_url)
         _, secret = store.create_key("k")
         with store.engine.connect() as conn:
             (stored,) = conn.execute(text("SELECT key_hash FROM api_keys")).one()
         assert stored == hash_secret(secret) and secret not in stored
 
-    def test_bad_and_duplicate_names(self, tmp_path: Path) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_bad_and_duplicate_names(self, database_url: str) -> None:
+        store = open_store(database_url)
         store.create_key("k")
         with pytest.raises(InputError):
             store.create_key("k")
@@ -65,8 +66,8 @@ class TestKeys:
 
 
 class TestCases:
-    def test_round_trip_and_ownership(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_round_trip_and_ownership(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         owner, case = add(store, result)
         got = store.get_case(owner, case.id)
         assert got.result.id == case.id and got.result.letter_markdown == result.letter_markdown
@@ -77,16 +78,16 @@ class TestCases:
         with pytest.raises(NotFoundError):
             store.delete_case(other, case.id)
 
-    def test_letter_versions(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_letter_versions(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         owner, case = add(store, result)
         assert store.add_letter_version(owner, case.id, "edited", False).n == 2
         assert store.add_letter_version(owner, case.id, "edited again", True).n == 3
         latest = store.get_case(owner, case.id).letter
         assert (latest.n, latest.markdown, latest.check_passed) == (3, "edited again", True)
 
-    def test_delete_removes_every_row(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_delete_removes_every_row(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         owner, case = add(store, result)
         store.add_letter_version(owner, case.id, "edited", False)
         store.delete_case(owner, case.id)
@@ -96,8 +97,8 @@ class TestCases:
         with pytest.raises(NotFoundError):
             store.get_case(owner, case.id)
 
-    def test_idempotency(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_idempotency(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         owner, first = add(store, result, idem=Idempotency(key="k", request_hash="h1"))
         # A request that lost the race to insert: same hash gives the first case back.
         _, again = add(store, result, idem=Idempotency(key="k", request_hash="h1"))
@@ -107,10 +108,37 @@ class TestCases:
         assert store.find_idempotent(owner, "k").id == first.id  # type: ignore[union-attr]
         assert store.find_idempotent(owner, "other") is None
 
+    def test_concurrent_writers(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
+        owner = store.create_key("a")[0]
+
+        def write(_: int) -> str:
+            return store.add_case(owner, b"denial", "text", result.patient_facts, result).id
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            ids = list(pool.map(write, range(30)))
+        assert len(set(ids)) == 30
+        assert all(store.get_case(owner, case_id).letter.n == 1 for case_id in ids)
+        assert sum(e.what == "create" for e in store.audit_log()) == 30
+
+    def test_concurrent_idempotent_requests_share_one_case(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
+        owner = store.create_key("a")[0]
+        idem = Idempotency(key="same", request_hash="h")
+
+        def write(_: int) -> str:
+            return store.add_case(owner, b"denial", "text", result.patient_facts, result, idem).id
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            ids = set(pool.map(write, range(12)))
+        assert len(ids) == 1
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+
 
 class TestSqlite:
     def test_wal_and_synchronous_full(self, tmp_path: Path) -> None:
-        store = open_store(tmp_path / "c.db")
+        store = open_store(f"sqlite:///{tmp_path}/c.db")
         with store.engine.connect() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
@@ -124,13 +152,13 @@ class TestEncryption:
             letters = conn.execute(text("SELECT markdown FROM letter_versions")).scalars().all()
         return b"".join([*row, *letters])
 
-    def test_plain_without_key(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_plain_without_key(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         add(store, result)
         assert MEMBER_ID.encode() in self.raw(store)
 
-    def test_phi_columns_encrypted_with_key(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db", key="correct horse battery staple")
+    def test_phi_columns_encrypted_with_key(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url, key="correct horse battery staple")
         owner, case = add(store, result)
         store.add_letter_version(owner, case.id, f"Member {MEMBER_ID}", True)
         raw = self.raw(store)
@@ -138,18 +166,18 @@ class TestEncryption:
         assert store.get_case(owner, case.id).letter.markdown == f"Member {MEMBER_ID}"
         # The same passphrase opens it again; another one fails with a clear error.
         assert (
-            open_store(tmp_path / "c.db", key="correct horse battery staple")
+            open_store(database_url, key="correct horse battery staple")
             .get_case(owner, case.id)
             .id
             == case.id
         )
         with pytest.raises(DependencyError, match="ENCRYPTION_KEY"):
-            open_store(tmp_path / "c.db", key="wrong").get_case(owner, case.id)
+            open_store(database_url, key="wrong").get_case(owner, case.id)
 
 
 class TestAudit:
-    def test_audit_holds_no_phi(self, tmp_path: Path, result: AppealResult) -> None:
-        store = open_store(tmp_path / "c.db")
+    def test_audit_holds_no_phi(self, database_url: str, result: AppealResult) -> None:
+        store = open_store(database_url)
         owner, case = add(store, result)
         for action in ("read", "edit", "delete"):  # add_case wrote "create" itself
             store.audit(owner, action, case.id)  # type: ignore[arg-type]
