@@ -177,7 +177,9 @@ class TestLiveServer:
             assert response.headers["content-type"].startswith("application/problem+json")
             assert response.json()["status"] == response.status_code
             assert seconds < LIMITS.timeout_s + 10, f"{kind}: {seconds:.1f} s"
+            print(f"{kind}: {response.status_code} in {seconds:.2f} s")
         grown = hostile.rss_mb(pid) - before
+        print(f"server RSS {before:.0f} -> {before + grown:.0f} MiB (peak {hostile.rss_mb(pid, 'VmHWM'):.0f} MiB)")
         assert grown < 200, f"the server grew by {grown:.0f} MiB"
         good = http.post(
             "/v1/appeals",
