@@ -2,6 +2,7 @@
 
     python eval/datasets/denials/coverage.py           # print Markdown tables
     python eval/datasets/denials/coverage.py --write   # also refresh the table in README.md
+    python eval/datasets/denials/coverage.py --split train --split dev2   # only these columns
 
 Reads only the gold labels (counts), never prints letter text, so it is safe to run
 while the test split is held out.
@@ -15,20 +16,21 @@ from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "dev2", "test")
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 NULL = "(null)"
 
 
-def load() -> dict[str, list[dict]]:
-    return {s: [json.loads(p.read_text()) for p in sorted((HERE / s).glob("*.json"))] for s in SPLITS}
+def load(splits: tuple[str, ...] = SPLITS) -> dict[str, list[dict]]:
+    return {s: [json.loads(p.read_text()) for p in sorted((HERE / s).glob("*.json"))] for s in splits}
 
 
 def table(title: str, counters: dict[str, Counter], order: list[str] | None = None) -> str:
+    splits = list(counters)
     keys = order or sorted(set().union(*counters.values()), key=lambda k: (-sum(c[k] for c in counters.values()), k))
-    lines = [f"| {title} | {' | '.join(SPLITS)} | total |", "| --- |" + " ---: |" * (len(SPLITS) + 1)]
+    lines = [f"| {title} | {' | '.join(splits)} | total |", "| --- |" + " ---: |" * (len(splits) + 1)]
     for k in keys:
-        counts = [counters[s][k] for s in SPLITS]
+        counts = [counters[s][k] for s in splits]
         lines.append(f"| {k} | {' | '.join(map(str, counts))} | {sum(counts)} |")
     return "\n".join(lines)
 
@@ -36,7 +38,7 @@ def table(title: str, counters: dict[str, Counter], order: list[str] | None = No
 def build(data: dict[str, list[dict]]) -> str:
     def count(fn) -> dict[str, Counter]:
         out = {}
-        for s in SPLITS:
+        for s in data:
             c = Counter()
             for g in data[s]:
                 for v in fn(g):
@@ -44,8 +46,8 @@ def build(data: dict[str, list[dict]]) -> str:
             out[s] = c
         return out
 
-    sizes = ", ".join(f"{s} {len(data[s])}" for s in SPLITS)
-    parts = [f"Letters: {sizes}, total {sum(len(data[s]) for s in SPLITS)}.", ""]
+    sizes = ", ".join(f"{s} {len(data[s])}" for s in data)
+    parts = [f"Letters: {sizes}, total {sum(len(v) for v in data.values())}.", ""]
     parts += ["Bases (a letter counts once for each basis it lists):", "",
               table("basis", count(lambda g: g["bases"])), ""]
     parts += ["Primary basis (first listed):", "", table("primary basis", count(lambda g: g["bases"][:1])), ""]
@@ -68,8 +70,12 @@ def build(data: dict[str, list[dict]]) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--write", action="store_true", help="refresh the coverage section of README.md")
+    ap.add_argument("--split", choices=SPLITS, action="append", help="count only this split (repeatable)")
     args = ap.parse_args(argv)
-    md = build(load())
+    if args.write and args.split:
+        print("--write counts every split; drop --split", file=sys.stderr)
+        return 2
+    md = build(load(tuple(args.split or SPLITS)))
     print(md)
     if args.write:
         readme = HERE / "README.md"

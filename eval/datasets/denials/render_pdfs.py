@@ -1,6 +1,6 @@
 """Render the denial-letter .txt files to letter-size PDFs with fpdf2.
 
-    python eval/datasets/denials/render_pdfs.py              # train/, dev/ and test/
+    python eval/datasets/denials/render_pdfs.py              # train/, dev/, dev2/ and test/
     python eval/datasets/denials/render_pdfs.py --split dev  # one split
     python eval/datasets/denials/render_pdfs.py --fixtures   # tests/fixtures/denials/
     python eval/datasets/denials/render_pdfs.py FILE.txt ... # just these files
@@ -23,7 +23,7 @@ from fpdf import FPDF
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "denials"
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "dev2", "test")
 FIXED_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 # a line with two or more gaps of 2+ spaces between words looks like a table row

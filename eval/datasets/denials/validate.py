@@ -1,6 +1,7 @@
 """Check the denial-letter gold labels against their letters and PDFs.
 
-    python eval/datasets/denials/validate.py              # train/, dev/ and test/
+    python eval/datasets/denials/validate.py              # train/, dev/, dev2/ and test/
+    python eval/datasets/denials/validate.py --split dev2 # one split (repeatable)
     python eval/datasets/denials/validate.py --fixtures   # tests/fixtures/denials/
 
 Checks, for every <id>.txt: the .json and .pdf exist; the JSON has the expected shape
@@ -23,7 +24,7 @@ from pypdf import PdfReader
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "denials"
-SPLITS = ("train", "dev", "test")
+SPLITS = ("train", "dev", "dev2", "test")
 
 BASES = {"medical_necessity", "experimental_investigational", "off_label", "step_therapy",
          "missing_information", "prior_authorization_required", "site_of_care", "out_of_network",
@@ -155,8 +156,9 @@ def check_facts(path: Path) -> list[str]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", action="store_true")
+    ap.add_argument("--split", choices=SPLITS, action="append", help="check only this split (repeatable)")
     args = ap.parse_args(argv)
-    dirs = [FIXTURES] if args.fixtures else [HERE / s for s in SPLITS]
+    dirs = [FIXTURES] if args.fixtures else [HERE / s for s in args.split or SPLITS]
     bad = 0
     n = 0
     for d in dirs:
