@@ -33,9 +33,9 @@ def extract_pages(data: bytes, limits: ParseLimits) -> tuple[list[tuple[str, lis
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
-                unlocked = reader.decrypt("")
+                unlocked = bool(reader.decrypt(""))  # PasswordType.NOT_DECRYPTED is 0
             except Exception:  # noqa: BLE001 - unsupported crypto counts as locked
-                unlocked = 0
+                unlocked = False
             if not unlocked:
                 raise errors.EncryptedPdfError(
                     "The PDF is password-protected. Remove the password (print to PDF) and upload it again."
