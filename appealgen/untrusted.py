@@ -7,6 +7,7 @@ was found (see `appealgen.stages.check`); both use the patterns here so they agr
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Zero-width characters and bidirectional controls: they hide words from a reader ("Hem\u200bgenix")
 # or reorder what is displayed (U+202E shows the rest of a line backwards).
@@ -38,11 +39,23 @@ _WINDOW = 1000
 def instruction_spans(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each sentence or line in `text` that carries an instruction-like phrase."""
     spans: list[tuple[int, int]] = []
-    for m in INSTRUCTION_RE.finditer(text):
+    for m in INSTRUCTION_RE.finditer(_folded(text)):
         if spans and m.start() < spans[-1][1]:
             continue
         spans.append(_sentence_around(text, m.start(), m.end()))
     return spans
+
+
+def _folded(text: str) -> str:
+    """Compatibility forms folded one character at a time (fullwidth "Ｉｇｎｏｒｅ" reads "Ignore"), keeping offsets."""
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
 
 
 def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
