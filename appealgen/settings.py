@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0, description="Retries of a failed LLM request (connection, timeout, 429, 5xx)")
     llm_backoff_s: float = Field(1.0, ge=0, description="First retry delay; doubles each retry, with jitter")
     llm_backoff_max_s: float = Field(20.0, ge=0, description="Longest delay before a retry, Retry-After included")
+    llm_cooldown_s: float = Field(
+        30.0, ge=0, description="After the endpoint failed for good, how long it is skipped (the template drafts)"
+    )
     llm_letter_budget_s: float = Field(
         300.0, gt=0, description="Most LLM seconds per letter; sections after it come from the template"
     )

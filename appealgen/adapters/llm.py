@@ -4,7 +4,9 @@ The endpoint is untrusted in time and size: every request has a wall-clock deadl
 covers the reply body too (a server that drips bytes or streams forever is cut off), and a
 reply larger than a few times the token limit is refused. Connection failures, timeouts,
 429 and 5xx are retried a bounded number of times with exponential backoff and jitter,
-honouring Retry-After; anything else fails at once.
+honouring Retry-After; anything else fails at once. An endpoint that stayed down through its
+retries is not asked again for a cool-down period, so letters drafted meanwhile do not each
+wait out the same retries.
 """
 
 from __future__ import annotations
@@ -161,6 +163,8 @@ class OpenAICompatibleChat:
             raise LLMError("No LLM endpoint configured (set APPEALGEN_LLM_BASE_URL).")
         self.name = settings.llm_model or "default"
         self.letter_budget_s: float | None = settings.llm_letter_budget_s
+        self._cooldown_s = settings.llm_cooldown_s
+        self._down_until = 0.0
         self._sleep = sleep
         self._retry = RetryPolicy(
             settings.llm_max_retries, settings.llm_backoff_s, settings.llm_backoff_max_s, rng or random.Random()
@@ -189,8 +193,11 @@ class OpenAICompatibleChat:
 
         Raises:
             LLMError: the endpoint failed for good (after the retries, or at once for a
-                non-transient failure). The message names the failure, never the prompt.
+                non-transient failure, or within the cool-down after such a failure). The
+                message names the failure, never the prompt.
         """
+        if time.monotonic() < self._down_until:
+            raise LLMError("The LLM endpoint failed moments ago; it is skipped for a short cool-down.")
         retry = 0
         while True:
             try:
@@ -198,6 +205,8 @@ class OpenAICompatibleChat:
             except Exception as exc:  # noqa: BLE001 - any client failure is a dependency failure
                 what, retryable, retry_after = _failure(exc)
                 if not retryable or retry >= self._retry.max_retries:
+                    if retryable:  # down, not merely refusing this one request
+                        self._down_until = time.monotonic() + self._cooldown_s
                     tries = f" after {retry + 1} attempts" if retry else ""
                     raise LLMError(f"The LLM endpoint failed: {what}{tries}.") from None
                 self._sleep(self._retry.delay(retry, retry_after))

@@ -23,6 +23,7 @@ from appealgen.models import AppealResult, DraftInput
 from appealgen.patient_facts import load_patient_facts
 from appealgen.pipeline import Pipeline
 from appealgen.settings import Settings
+from appealgen.stages.llm_drafter import SYSTEM as DRAFTER_SYSTEM
 from appealgen.stages.llm_drafter import LLMDrafter
 from tests.api.conftest import CIGNA, FakeRetriever, free_port, make_settings
 
@@ -47,6 +48,7 @@ class FaultServer(ThreadingHTTPServer):
     def __init__(self, port: int) -> None:
         super().__init__(("127.0.0.1", port), FaultHandler)
         self.hits: dict[str, list[float]] = {}
+        self.drafter_hits: dict[str, int] = {}
         self.flaky_failures = 2
         self.stop = threading.Event()
 
@@ -87,10 +89,12 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         """Answer according to the mode."""
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         mode = self.path.strip("/").split("/")[0]
         hits = self.server.hits.setdefault(mode, [])
         hits.append(time.monotonic())
+        if str(body.get("messages", [{}])[0].get("content", "")).startswith(DRAFTER_SYSTEM):
+            self.server.drafter_hits[mode] = self.server.drafter_hits.get(mode, 0) + 1
         good = completion(json.dumps({"argument": GOOD}))
         if mode == "ok":
             self._send(200, good)
@@ -132,11 +136,12 @@ def server() -> Iterator[FaultServer]:
     srv.server_close()
 
 
-def llm_settings(base: Path, url: str, retries: int = 2, budget_s: float = 30.0) -> Settings:
+def llm_settings(base: Path, url: str, retries: int = 2, budget_s: float = 30.0, cooldown_s: float = 0.0) -> Settings:
     """Settings for the LLM drafter at url with short timeouts and backoff."""
     return make_settings(base).model_copy(update={
         "llm_base_url": url, "llm_model": "fault", "llm_timeout_s": TIMEOUT_S, "llm_max_retries": retries,
         "llm_backoff_s": 0.05, "llm_backoff_max_s": 1.0, "llm_letter_budget_s": budget_s, "llm_max_tokens": 64,
+        "llm_cooldown_s": cooldown_s,
     })
 
 
@@ -218,6 +223,19 @@ class TestChatAgainstFaultServer:
             chat.complete("system", "user")
         assert len(slept) == 2 and slept[1] >= slept[0] / 2  # two backoffs, the second step twice the first
 
+    def test_a_down_endpoint_is_skipped_during_the_cooldown(self, server: FaultServer, tmp_path: Path) -> None:
+        before = len(server.hits.get("error", []))
+        chat = OpenAICompatibleChat(llm_settings(tmp_path, url(server, "error"), retries=1, cooldown_s=0.5))
+        with pytest.raises(LLMError, match="HTTP 500 after 2 attempts"):
+            chat.complete("system", "user")
+        with pytest.raises(LLMError, match="cool-down"):
+            chat.complete("system", "user")
+        assert len(server.hits["error"]) - before == 2  # the second call did not reach the server
+        time.sleep(0.6)
+        with pytest.raises(LLMError, match="HTTP 500"):
+            chat.complete("system", "user")
+        assert len(server.hits["error"]) - before == 4  # after the cool-down it is tried again
+
     @pytest.mark.parametrize(("mode", "why"), [("endless", "too long"), ("drip", "did not finish in time")])
     def test_runaway_replies_are_cut_off(self, server: FaultServer, tmp_path: Path, mode: str, why: str) -> None:
         chat = OpenAICompatibleChat(llm_settings(tmp_path, url(server, mode), retries=0))
@@ -247,12 +265,12 @@ class TestPipelineFallsBack:
     def test_malformed_output_falls_back_after_one_repair(
         self, server: FaultServer, tmp_path: Path, letter: tuple[str, object], mode: str
     ) -> None:
-        before = len(server.hits.get(mode, []))
+        before = server.drafter_hits.get(mode, 0)
         result, _ = run_pipeline(llm_settings(tmp_path, url(server, mode)), letter)
         sections = basis_sections(result)
         assert all(s.origin == "template" for s in sections)
         assert all([f.rule for f in s.findings] == ["llm_output_invalid"] * 2 for s in sections)
-        assert len(server.hits[mode]) - before == 2 * len(sections)
+        assert server.drafter_hits[mode] - before == 2 * len(sections)  # asked, then asked once to repair
         assert result.draft.fallback and "invalid" in result.draft.fallback
 
     def test_good_endpoint_drafts_with_the_llm(
