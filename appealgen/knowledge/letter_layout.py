@@ -74,7 +74,7 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"|\bdecisions? (?:based on|about|involving) medical necessity\b"
     r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
-    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b"),
+    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b").replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 
@@ -82,7 +82,9 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
 # rights, which only the rights notice makes.
 _APPEAL_OFFER = re.compile(ocr_tolerant(
     r"\b(?:may|can|have the right to|has the right to|you have \w+ (?:calendar )?days)\b[^.]{0,60}?"
-    r"\b(?:appeal|reconsideration|redetermination|grievance|external review|(?:fair|state) hearing)"),
+    r"\b(?:appeal|reconsideration|redetermination|grievance|external review|(?:fair|state) hearing)"
+    # "A provider appeal must be filed within 180 days": the deadline is part of the offer.
+    r"|\b(?:appeals?|reconsiderations?|redeterminations?|disputes?) (?:must|should) be (?:filed|requested|submitted|received)").replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 

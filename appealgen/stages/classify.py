@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 from appealgen.knowledge.codes import carc_table
-from appealgen.knowledge.letter_layout import ocr_tolerant, sentences
+from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
 
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
@@ -33,7 +34,8 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:were|was) not (?:provided|submitted|included|attached|sent|enclosed)|unable to (?:make a determination|complete (?:the|our) review)|"
      r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)|"
      r"did not (?:send|provide|submit|get)(?: us)? (?:the |this |all )?(?:information|records|documentation|medical records)|"
-     r"we did not (?:get|receive) (?:this|the|these)", 2.0),
+     r"we did not (?:get|receive) (?:this|the|these)|"
+     r"(?:records|documentation|information|notes) (?:we |you )?(?:received |sent |submitted |provided )?(?:did|does|do) not (?:include|contain)", 2.0),
     ("prior_authorization_required", r"(?:prior|pre-?)\s?(?:authori[sz]ation|approval|certification)\s+(?:was |is )?(?:not (?:obtained|requested|on file|received)|required)|"
      r"without (?:a |an |the )?(?:required )?(?:prior |pre-?)?(?:authori[sz]ation|approval|precertification|certification)|"
      r"no (?:prior |pre-?)?authori[sz]ation (?:was|is|on file)|precertification (?:was )?not|"
@@ -74,12 +76,65 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:was |were )?not (?:enrolled|covered|active) (?:(?:on|as of) (?:the )?(?:date|\d)|at the time)|\btermination date|coordination of benefits|"
      r"other (?:health )?insurance (?:is|was) primary|primary (?:payer|insurance|insurer|carrier|plan) (?:is|must)|"
      r"not (?:an )?(?:active|current) member|membership (?:ended|terminated)", 2.0),
+    # Wordings that vary from payer to payer (the rules above were written first and grew from
+    # one style of letter): the same bases, said other ways.
+    ("medical_necessity", r"(?:does|do|did) not (?:meet|satisfy|fulfil?l) (?:the |our |your |plan's )?(?:[\w-]+ ){0,3}(?:criteria|guidelines|requirements|standards)|"
+     r"not (?:reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
+     r"(?:criteria|guidelines?|policy) (?:calls? for|asks? for)", 2.0),
+    ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))|"
+     r"only after (?:a |an )?(?:trial|you have (?:tried|used|taken|had))|once you have (?:tried|used|taken)|"
+     r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|second[- ]line|"
+     r"(?:no record|did not find|do not find|could not find)(?: that| of)? (?:you )?(?:have |had )?(?:tried|used|taken|took|filled)|"
+     r"requires? (?:the )?use of (?:[\w-]+ ){1,6}(?:unless|before|first)", 2.0),
+    ("prior_authorization_required", r"no (?:approval|authori[sz]ation|precertification|prior authori[sz]ation) (?:was |is )?(?:on file|found|obtained|in place)|"
+     r"(?:retro(?:active)?[- ]?)?(?:authori[sz]ation|precertification|approval) request (?:was |were )?not (?:submitted|requested|made|sent)|"
+     r"retro(?:active)?[- ]?(?:authori[sz]ation|approval|certification)|"
+     r"(?:before|without) (?:we|the plan) (?:issued|gave|granted) (?:any |an |the )?(?:approval|authori[sz]ation)|"
+     r"(?:needs?|requires?) (?:an? )?approved authori[sz]ation|approval (?:in advance|ahead of time)", 2.0),
+    ("out_of_network", r"(?:does|do|did) not participate (?:in|with)|not (?:in|part of) (?:[\w']+ ){1,3}network|"
+     r"outside (?:of )?(?:its|our|the|your)(?: plan's)? network|non-?contracted", 2.0),
+    ("benefit_exclusion", r"limitations and exclusions|exclusions and limitations|non-?covered (?:category|drug|item)|"
+     r"(?:plan|policy|certificate|contract|coverage) excludes|lists? (?:[\w-]+ ){0,4}as (?:an? )?(?:non-?covered|excluded)", 2.0),
+    ("formulary_exclusion", r"excluded from (?:[\w']+ ){0,3}(?:formulary|drug list)", 2.5),
+    ("quantity_limit", r"more often than (?:the |your )?(?:plan|label|labeling|allowed)|"
+     r"(?:higher|greater|more) than the (?:[\w/-]+ ){0,8}(?:that )?(?:your|the) plan (?:allows|covers|pays for)", 2.0),
+    ("timely_filing", r"(?:submitted|received|filed|reached us) (?:more than |beyond |after )(?:\d+|one|two|twelve) (?:calendar )?(?:days|months|years?)|"
+     r"beyond (?:that|the|our) (?:limit|deadline|time limit|filing period)", 2.5),
+    ("timely_filing", r"within (?:\d+|one|two|twelve) (?:calendar )?(?:days|months|years?) (?:from|of|after) (?:the )?(?:date of service|service date)", 2.0),
+    ("eligibility", r"(?:Medicare|Medicaid|another (?:health )?plan|other coverage|the other plan) is (?:your |the )?primary|"
+     r"is (?:your |the )?primary (?:coverage|plan)|pays? (?:as )?(?:the )?secondary|bill (?:Medicare|the primary (?:plan|payer)) first", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
 _COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
 _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |the )?(?:review of |determination of )?$", re.IGNORECASE)
+# A cue inside a condition ("... if your prescriber tells us why the preferred products are not
+# appropriate") states what could change the decision, not why it was made.
+_HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
+# A cue in the sentences that state the reason (the extractor's denial_reason) counts more.
+_REASON_BOOST = 1.5
+
+
+@dataclass(frozen=True)
+class _Cue:
+    """The matches of one rule in one decision sentence."""
+
+    basis: str
+    weight: float
+    count: int
+    sentence: Sentence
+    order: int
+    in_reason: bool
+
+    @property
+    def strong(self) -> bool:
+        return self.weight >= _THRESHOLD
+
+    @property
+    def gain(self) -> float:
+        repeat = 1.0 + 0.25 * (self.count - 1)
+        return self.weight * repeat * (_REASON_BOOST if self.in_reason else 1.0)
 
 
 class BasisClassifier(Protocol):
@@ -101,31 +156,84 @@ class RulesClassifier:
 def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     """Find every denial basis the letter states, primary first.
 
+    Cues are read in the letter's decision sentences (never its rights notice); those in the
+    sentences that state the reason count more. A weak cue ("preferred product", "plan does
+    not cover") counts only when the reason has no strong cue, because it follows many other
+    reasons too. CARC codes count as cues of their basis.
+
     Args:
         doc: the parsed letter (evidence spans point into doc.text).
-        facts: extracted facts (CARC codes count as evidence).
+        facts: extracted facts (the denial_reason span and CARC codes are used).
     """
-    text = doc.text
+    cues = _cues(doc.text, facts.spans.get("denial_reason"))
+    deciding = [c for c in cues if c.in_reason] or cues
+    weak_counts = not any(c.strong for c in deciding)
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[float, Span, int]] = {}
-    weak_seen: set[int] = set()
+    for cue in cues:
+        if not (cue.strong or weak_counts):
+            continue
+        scores[cue.basis] = scores.get(cue.basis, 0.0) + cue.gain
+        best = evidence.get(cue.basis)
+        if best is None or cue.gain > best[0]:
+            sent = cue.sentence
+            evidence[cue.basis] = (cue.gain, Span(start=sent.start, end=sent.end, text=sent.text), cue.order)
+    _add_carc(doc.text, facts.codes.carc, scores, evidence)
+    chosen = [b for b, s in scores.items() if s >= _THRESHOLD and b in evidence]
+    if not chosen and evidence:
+        # A denial always has a reason: with no cue over the threshold, the best one found is it.
+        chosen = [max(evidence, key=lambda b: scores[b])]
+    # Primary: strongest score; on a tie, the basis stated first.
+    chosen.sort(key=lambda b: (-scores[b], evidence[b][2]))
+    return [
+        DenialBasis(
+            id=b,  # type: ignore[arg-type]
+            confidence=round(1.0 - math.exp(-scores[b] / 2.0), 3),
+            evidence=evidence[b][1],
+        )
+        for b in chosen
+    ]
+
+
+def _cues(text: str, reason: Span | None) -> list[_Cue]:
+    """Every rule's matches in each decision sentence (fields and the rights notice skipped)."""
+    cues: list[_Cue] = []
     for order, sent in enumerate(sentences(text)):
         if sent.in_rights_notice or sent.is_field:
             continue
-        for rule, (basis, pattern, weight) in enumerate(_COMPILED):
-            hits = [h for h in pattern.finditer(sent.text) if not _NEGATED.search(sent.text[max(0, h.start() - 40) : h.start()])]
-            if not hits or (weight < _THRESHOLD and rule in weak_seen):
-                continue
-            if weight < _THRESHOLD:
-                # A weak cue counts once per letter: repeating it does not make it a reason.
-                weak_seen.add(rule)
-                hits = hits[:1]
-            gain = weight * (1.0 + 0.25 * (len(hits) - 1))
-            scores[basis] = scores.get(basis, 0.0) + gain
-            best = evidence.get(basis)
-            if best is None or gain > best[0]:
-                evidence[basis] = (gain, Span(start=sent.start, end=sent.end, text=sent.text), order)
-    for code in facts.codes.carc:
+        in_reason = reason is not None and sent.start < reason.end and reason.start < sent.end
+        matches = [
+            (basis, weight, m)
+            for basis, pattern, weight in _COMPILED
+            for m in pattern.finditer(sent.text)
+            if not _NEGATED.search(sent.text[max(0, m.start() - 40) : m.start()])
+            and not _HEDGED.search(sent.text[max(0, m.start() - 80) : m.start()])
+        ]
+        for (basis, weight), count in _most_specific(matches).items():
+            cues.append(_Cue(basis, weight, count, sent, order, in_reason))
+    return cues
+
+
+def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], int]:
+    """Matches per (basis, weight), without those that overlap a longer match of another basis.
+
+    "excluded from your plan's formulary" reads as a formulary exclusion, not as the
+    benefit exclusion its first words ("excluded from your") would suggest.
+    """
+    counts: dict[tuple[str, float], int] = {}
+    for basis, weight, m in matches:
+        longer = any(
+            other != basis and o.start() < m.end() and m.start() < o.end() and o.end() - o.start() > m.end() - m.start()
+            for other, _, o in matches
+        )
+        if not longer:
+            counts[(basis, weight)] = counts.get((basis, weight), 0) + 1
+    return counts
+
+
+def _add_carc(text: str, carc: list[str], scores: dict[str, float], evidence: dict[str, tuple[float, Span, int]]) -> None:
+    """Count each CARC/RARC code toward its basis; its line is the evidence when no sentence is."""
+    for code in carc:
         entry = carc_table().get(code)
         if not entry:
             continue
@@ -138,14 +246,3 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
                 line_end = text.find("\n", m.end())
                 line_end = len(text) if line_end < 0 else line_end
                 evidence[basis] = (2.0, Span(start=line_start, end=line_end, text=text[line_start:line_end]), 10_000)
-    chosen = [b for b, s in scores.items() if s >= _THRESHOLD and b in evidence]
-    # Primary: strongest score; on a tie, the basis stated first.
-    chosen.sort(key=lambda b: (-scores[b], evidence[b][2]))
-    return [
-        DenialBasis(
-            id=b,  # type: ignore[arg-type]
-            confidence=round(1.0 - math.exp(-scores[b] / 2.0), 3),
-            evidence=evidence[b][1],
-        )
-        for b in chosen
-    ]
