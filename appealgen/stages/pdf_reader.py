@@ -116,7 +116,9 @@ def _has_javascript(catalog: Any) -> bool:
 
 
 _SHOW_TEXT = {b"Tj", b"TJ", b"'", b'"'}
-INVISIBLE_MODES = {3, 7}  # Tr 3: neither fill nor stroke; Tr 7: clip only
+_FILL_PATH = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+_END_PATH = {b"n", b"S", b"s"}
+_HIDING_MODES = {3, 7}  # Tr 3: neither fill nor stroke; Tr 7: clip only
 _TINY_PT = 3.0
 _PAGE_MARGIN = 36.0
 
@@ -124,10 +126,11 @@ _PAGE_MARGIN = 36.0
 class _Ink:
     """Follows the content stream's graphics state to tell whether shown text can be seen.
 
-    Text counts as invisible when it is filled near-white, drawn in an invisible render mode
-    (not on a page with images, where that is how OCR layers sit over a scan), under 3 pt, or
-    outside the page. White text on a dark box is visible yet counts as invisible here; the
-    finding quotes what was left out so a person can check.
+    Text counts as invisible when it is filled near-white (unless it starts on a rectangle
+    filled in another colour), drawn in an invisible render mode (not on a page with images,
+    where that is how OCR layers sit over a scan), under 3 pt, or outside the page. Not seen:
+    white text on a dark image, text covered by a later shape or image, clipping. The finding
+    quotes what was left out so a person can check.
     """
 
     def __init__(self, page: Any) -> None:
@@ -137,7 +140,9 @@ class _Ink:
         self.white = False
         self.mode = 0
         self.saved: list[tuple[bool, int]] = []
-        self.pending: list[bool] = []
+        self.path: list[tuple[float, float, float, float]] = []
+        self.filled: list[tuple[float, float, float, float]] = []  # rectangles filled in a non-white colour
+        self.pending: list[str] = []  # per text-showing operator: "mode", "white" or ""
         self.fragments: list[tuple[str, bool]] = []
 
     def operator(self, op: bytes, args: list[Any], cm: list[float], tm: list[float]) -> None:
@@ -150,8 +155,15 @@ class _Ink:
             self.white = _is_white(op, args)
         elif op == b"Tr" and args:
             self.mode = int(args[0]) if isinstance(args[0], int | float) else 0
+        elif op == b"re" and len(args) == 4:
+            self.path.append(_box(cm, *(float(a) for a in args)))
+        elif op in _FILL_PATH or op in _END_PATH:
+            if op in _FILL_PATH and not self.white:
+                self.filled += self.path
+            self.path = []
         elif op in _SHOW_TEXT:
-            self.pending.append(self.white or (self.mode in INVISIBLE_MODES and not self.has_images))
+            hiding_mode = self.mode in _HIDING_MODES and not self.has_images
+            self.pending.append("mode" if hiding_mode else "white" if self.white else "")
 
     def text(self, text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         """visitor_text: file the flushed text as visible or invisible."""
@@ -159,7 +171,9 @@ class _Ink:
         if not text.strip():
             self.fragments.append((text, False))
             return
-        unseen = bool(self.pending) and all(self.pending)
+        x, y = _origin(cm, tm)
+        on_colour = any(x0 <= x <= x1 and y0 <= y <= y1 for x0, y0, x1, y1 in self.filled)
+        unseen = bool(self.pending) and all(self.pending) and not (on_colour and "mode" not in self.pending)
         self.pending = []
         self.fragments.append((text, unseen or self._tiny(cm, tm, size) or self._off_page(cm, tm)))
 
@@ -169,8 +183,7 @@ class _Ink:
         return abs(size) * math.sqrt(abs(a * d - b * c)) < _TINY_PT
 
     def _off_page(self, cm: list[float], tm: list[float]) -> bool:
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        x, y = _origin(cm, tm)
         left, bottom, right, top = self.box
         return not (left - _PAGE_MARGIN <= x <= right + _PAGE_MARGIN and bottom - _PAGE_MARGIN <= y <= top + _PAGE_MARGIN)
 
@@ -187,6 +200,18 @@ class _Ink:
             else:
                 parts.append(text)
         return "".join(parts), runs
+
+
+def _origin(cm: list[float], tm: list[float]) -> tuple[float, float]:
+    """Where text starts on the page (the text matrix's origin in default user space)."""
+    return tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+
+
+def _box(cm: list[float], x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+    """A rectangle in user space mapped to default user space, as (left, bottom, right, top)."""
+    xs, ys = zip(*((cm[0] * px + cm[2] * py + cm[4], cm[1] * px + cm[3] * py + cm[5])
+                   for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))), strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 def _is_white(op: bytes, args: list[Any]) -> bool:

@@ -153,6 +153,9 @@ class TestPdfVisibility:
         ("6 pt fine print", b"BT /F1 6 Tf 72 100 Td " + SECRET + b" ET", False, True),
         ("grey", b"0.5 g BT /F1 11 Tf 72 100 Td " + SECRET + b" ET", False, True),
         ("white, restored by Q", b"q 1 g Q BT /F1 11 Tf 72 100 Td " + SECRET + b" ET", False, True),
+        ("white on a black box", b"0 g 60 90 300 30 re f 1 g BT /F1 11 Tf 72 100 Td " + SECRET + b" ET", False, True),
+        ("white on a white box", b"1 g 60 90 300 30 re f BT /F1 11 Tf 72 100 Td " + SECRET + b" ET", False, False),
+        ("white beside a black box", b"0 g 60 300 300 30 re f 1 g BT /F1 11 Tf 72 100 Td " + SECRET + b" ET", False, False),
     ])
     def test_what_counts_as_invisible(self, label: str, extra: bytes, image: bool, kept: bool) -> None:
         doc = parse(raw_letter_pdf(extra, image), name="x.pdf")
