@@ -84,7 +84,7 @@ def parse(
 def _sniff_pdf(data: bytes) -> bool:
     """Whether the bytes are a PDF; a PDF hidden inside another format is refused."""
     head = data[:1024]
-    if head.lstrip(b" \t\r\n").startswith(_PDF_MAGIC):
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n").startswith(_PDF_MAGIC):  # a BOM proves nothing else
         _check_pdf_end(data)
         return True
     if _PDF_MAGIC in head:
@@ -98,7 +98,7 @@ def _check_pdf_end(data: bytes) -> None:
     end = data.rfind(b"%%EOF")
     if end < 0:
         raise errors.MalformedPdfError("The PDF is truncated: it has no end-of-file marker.")
-    extra = len(data[end + 5 :].strip(b" \t\r\n\x00"))
+    extra = len(data[end + 5 :].strip(b" \t\r\n\x00\x1a"))  # padding and a DOS end-of-file byte are harmless
     if extra:
         raise errors.UnsupportedFormatError(
             f"The PDF has {extra:,} bytes of other data after its end, so it may be two files in one "
@@ -249,7 +249,7 @@ def _child_extract(data: bytes, limits: ParseLimits, sender: Connection) -> None
     cap = _mapped_bytes() + limits.memory_mb * 1024 * 1024
     with contextlib.suppress(ValueError, OSError):  # a platform without RLIMIT_AS
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    logging.getLogger("pypdf").disabled = True  # its warnings would reach the caller's stderr
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)  # its warnings would reach the caller's stderr
     try:
         sender.send(("ok", *extract_pages(data, limits)))
     except errors.AppealgenError as exc:

@@ -59,6 +59,7 @@ BENIGN_TWINS: dict[str, tuple[str, Callable[[], bytes]]] = {
     "3_pages": ("a.pdf", lambda: hostile.many_pages_pdf(3)),
     "pdf_named_pdf": ("a.pdf", hostile.text_pdf),
     "text_named_txt": ("a.txt", lambda: LETTER.encode()),
+    "pdf_with_bom_and_dos_eof": ("a.pdf", lambda: b"\xef\xbb\xbf" + hostile.text_pdf() + b"\r\n\x1a"),
 }
 
 
