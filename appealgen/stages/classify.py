@@ -112,8 +112,6 @@ _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |th
 # appropriate") states what could change the decision, not why it was made.
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
-# A cue in the sentences that state the reason (the extractor's denial_reason) counts more.
-_REASON_BOOST = 1.5
 
 
 @dataclass(frozen=True)
@@ -124,8 +122,7 @@ class _Cue:
     weight: float
     count: int
     sentence: Sentence
-    order: int
-    in_reason: bool
+    position: tuple[int, int]  # (sentence number, offset of the first match): where it is stated
 
     @property
     def strong(self) -> bool:
@@ -133,8 +130,7 @@ class _Cue:
 
     @property
     def gain(self) -> float:
-        repeat = 1.0 + 0.25 * (self.count - 1)
-        return self.weight * repeat * (_REASON_BOOST if self.in_reason else 1.0)
+        return self.weight * (1.0 + 0.25 * (self.count - 1))
 
 
 class BasisClassifier(Protocol):
@@ -156,20 +152,18 @@ class RulesClassifier:
 def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     """Find every denial basis the letter states, primary first.
 
-    Cues are read in the letter's decision sentences (never its rights notice); those in the
-    sentences that state the reason count more. A weak cue ("preferred product", "plan does
-    not cover") counts only when the reason has no strong cue, because it follows many other
-    reasons too. CARC codes count as cues of their basis.
+    Cues are read in the letter's decision sentences, never its rights notice. A weak cue
+    ("preferred product", "plan does not cover") follows many other reasons too, so it counts
+    only when the decision text has no strong cue. CARC codes count as cues of their basis.
 
     Args:
         doc: the parsed letter (evidence spans point into doc.text).
-        facts: extracted facts (the denial_reason span and CARC codes are used).
+        facts: extracted facts (CARC codes count as evidence).
     """
-    cues = _cues(doc.text, facts.spans.get("denial_reason"))
-    deciding = [c for c in cues if c.in_reason] or cues
-    weak_counts = not any(c.strong for c in deciding)
+    cues = _cues(sentences(doc.text))
+    weak_counts = not any(c.strong for c in cues)
     scores: dict[str, float] = {}
-    evidence: dict[str, tuple[float, Span, int]] = {}
+    evidence: dict[str, tuple[float, Span, tuple[int, int]]] = {}
     for cue in cues:
         if not (cue.strong or weak_counts):
             continue
@@ -177,7 +171,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         best = evidence.get(cue.basis)
         if best is None or cue.gain > best[0]:
             sent = cue.sentence
-            evidence[cue.basis] = (cue.gain, Span(start=sent.start, end=sent.end, text=sent.text), cue.order)
+            evidence[cue.basis] = (cue.gain, Span(start=sent.start, end=sent.end, text=sent.text), cue.position)
     _add_carc(doc.text, facts.codes.carc, scores, evidence)
     chosen = [b for b, s in scores.items() if s >= _THRESHOLD and b in evidence]
     if not chosen and evidence:
@@ -195,13 +189,12 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     ]
 
 
-def _cues(text: str, reason: Span | None) -> list[_Cue]:
+def _cues(sents: list[Sentence]) -> list[_Cue]:
     """Every rule's matches in each decision sentence (fields and the rights notice skipped)."""
     cues: list[_Cue] = []
-    for order, sent in enumerate(sentences(text)):
+    for order, sent in enumerate(sents):
         if sent.in_rights_notice or sent.is_field:
             continue
-        in_reason = reason is not None and sent.start < reason.end and reason.start < sent.end
         matches = [
             (basis, weight, m)
             for basis, pattern, weight in _COMPILED
@@ -209,29 +202,33 @@ def _cues(text: str, reason: Span | None) -> list[_Cue]:
             if not _NEGATED.search(sent.text[max(0, m.start() - 40) : m.start()])
             and not _HEDGED.search(sent.text[max(0, m.start() - 80) : m.start()])
         ]
-        for (basis, weight), count in _most_specific(matches).items():
-            cues.append(_Cue(basis, weight, count, sent, order, in_reason))
+        for (basis, weight), (count, first) in _most_specific(matches).items():
+            cues.append(_Cue(basis, weight, count, sent, (order, first)))
     return cues
 
 
-def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], int]:
-    """Matches per (basis, weight), without those that overlap a longer match of another basis.
+def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], tuple[int, int]]:
+    """(count, first offset) of the matches per (basis, weight), leaving out each match that
+    overlaps a longer match of another basis.
 
     "excluded from your plan's formulary" reads as a formulary exclusion, not as the
     benefit exclusion its first words ("excluded from your") would suggest.
     """
-    counts: dict[tuple[str, float], int] = {}
+    found: dict[tuple[str, float], tuple[int, int]] = {}
     for basis, weight, m in matches:
         longer = any(
             other != basis and o.start() < m.end() and m.start() < o.end() and o.end() - o.start() > m.end() - m.start()
             for other, _, o in matches
         )
         if not longer:
-            counts[(basis, weight)] = counts.get((basis, weight), 0) + 1
-    return counts
+            count, first = found.get((basis, weight), (0, m.start()))
+            found[(basis, weight)] = (count + 1, min(first, m.start()))
+    return found
 
 
-def _add_carc(text: str, carc: list[str], scores: dict[str, float], evidence: dict[str, tuple[float, Span, int]]) -> None:
+def _add_carc(
+    text: str, carc: list[str], scores: dict[str, float], evidence: dict[str, tuple[float, Span, tuple[int, int]]]
+) -> None:
     """Count each CARC/RARC code toward its basis; its line is the evidence when no sentence is."""
     for code in carc:
         entry = carc_table().get(code)
@@ -245,4 +242,4 @@ def _add_carc(text: str, carc: list[str], scores: dict[str, float], evidence: di
                 line_start = text.rfind("\n", 0, m.start()) + 1
                 line_end = text.find("\n", m.end())
                 line_end = len(text) if line_end < 0 else line_end
-                evidence[basis] = (2.0, Span(start=line_start, end=line_end, text=text[line_start:line_end]), 10_000)
+                evidence[basis] = (2.0, Span(start=line_start, end=line_end, text=text[line_start:line_end]), (10_000, 0))
