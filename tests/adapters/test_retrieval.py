@@ -86,3 +86,24 @@ class TestHybrid:
 
         with pytest.raises(IndexModelMismatchError):
             HybridIndex.open(settings.index_dir, Other())
+
+
+class TestFilterMasks:
+    def test_masks_equal_accepts_for_every_filter_combination(self, built_index: HybridIndex) -> None:
+        import itertools
+
+        from appealgen.adapters.hybrid import FilterMasks
+
+        chunks = built_index.chunks
+        masks = FilterMasks(chunks)
+        values = {
+            "drug": [None, "hemgenix", "zolgensma", "nonexistent"],
+            "payer": [None, "cigna", "humana"],
+            "state": [None, "CA", "IL"],
+            "plan_type": [None, "medicare_advantage", "erisa_self_funded"],
+            "kinds": [[], ["rule"], ["label", "policy"]],
+        }
+        for combo in itertools.product(*values.values()):
+            f = SearchFilters(**dict(zip(values, combo, strict=True)))
+            expected = [f.accepts(c) for c in chunks]
+            assert masks.mask(f).tolist() == expected, f
