@@ -93,6 +93,59 @@ class TestClassify:
         assert [b.id for b in classify(doc, extract(doc))] == ["formulary_exclusion"]
 
 
+def _bases(text: str) -> list[str]:
+    doc = parse(text.encode(), name="a.txt")
+    return [b.id for b in classify(doc, extract(doc))]
+
+
+class TestClassifyGeneralises:
+    """Mechanisms that carry the rules to letters they were not written from."""
+
+    @pytest.mark.parametrize(
+        ("sentence", "basis"),
+        [
+            ("Coverage is available only after a trial of the plan's preferred agents, and our records do not "
+             "show such a trial.", "step_therapy"),
+            ("Your plan requires use of two formulary NSAIDs before this drug unless they are contraindicated.", "step_therapy"),
+            ("The treatment is excluded under the Limitations and Exclusions section of your certificate.", "benefit_exclusion"),
+            ("The infusion was provided on 03/02/2026 and no approval was found for that date.", "prior_authorization_required"),
+            ("Sunridge Infusion does not participate in your HMO network.", "out_of_network"),
+            ("The claim was received more than 180 days after the date of service.", "timely_filing"),
+            ("The request does not satisfy the clinical coverage guidelines for this drug.", "medical_necessity"),
+            ("Medicare is your primary coverage, and this plan pays as the secondary plan.", "eligibility"),
+            ("The prescriber asked for a dose every 2 weeks, more often than the plan allows.", "quantity_limit"),
+        ],
+    )
+    def test_other_wordings_of_each_basis(self, sentence: str, basis: str) -> None:
+        assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    def test_weak_cue_alone_names_the_basis(self) -> None:
+        # "plan does not include coverage" is weak (it follows many other reasons), but with no
+        # stronger reason in the letter it is the reason.
+        assert _bases("We reviewed the request. Your employer's plan does not include coverage for fertility "
+                      "drugs.") == ["benefit_exclusion"]
+
+    def test_longest_overlapping_match_decides(self) -> None:
+        # "excluded from your" alone would read as a benefit exclusion.
+        assert _bases("Decision: denied. Xeljanz is excluded from your plan's formulary for 2026.") == ["formulary_exclusion"]
+
+    def test_cue_inside_a_condition_is_ignored(self) -> None:
+        text = ("Humira is not covered by your plan's formulary. A formulary exception can be considered if your "
+                "prescriber tells us why the preferred products are not appropriate for you.")
+        assert _bases(text) == ["formulary_exclusion"]
+
+    def test_tie_goes_to_the_basis_stated_first(self) -> None:
+        text = "We did not receive the documentation needed to show that this treatment is medically necessary."
+        assert _bases(text) == ["missing_information", "medical_necessity"]
+
+    def test_inline_rights_and_line_broken_phrases_trigger_nothing(self) -> None:
+        text = ("Claim number: 26098145520\n\nNo approval was found for the 03/09/2026 infusion.\n\n"
+                "Provider appeal rights: a provider appeal must be filed within 180 days of this notice. Members\n"
+                "keep all appeal rights described in their booklet, including a review of any decision\n"
+                "about medical necessity or experimental services.")
+        assert _bases(text) == ["prior_authorization_required"]
+
+
 class TestDecisionText:
     def test_reason_skips_the_announcement_and_next_steps(self) -> None:
         text = (
