@@ -66,7 +66,7 @@ def _all(rule: Rule, facts: PatientFacts) -> Verdict:
     for wanted in ("not_met", "missing"):
         hits = [d for s, d in verdicts if s == wanted]
         if hits:
-            return wanted, "; ".join(hits)  # type: ignore[return-value]
+            return wanted, "; ".join(hits)
     return "met", "; ".join(d for _, d in verdicts)
 
 
@@ -75,7 +75,7 @@ def _any(rule: Rule, facts: PatientFacts) -> Verdict:
     for wanted in ("met", "missing"):
         hits = [d for s, d in verdicts if s == wanted]
         if hits:
-            return wanted, hits[0] if wanted == "met" else "; ".join(hits)  # type: ignore[return-value]
+            return wanted, hits[0] if wanted == "met" else "; ".join(hits)
     return "not_met", "; ".join(d for _, d in verdicts)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 from datetime import date
 
 from appealgen.knowledge import codes as codeset
@@ -10,7 +11,7 @@ from appealgen.knowledge.drugs import drug_lexicon
 from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
 from appealgen.knowledge.letter_reason import reason_span
 from appealgen.knowledge.payers import payer_directory
-from appealgen.models import Codes, DenialFacts, ParsedDocument, Span
+from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
 
 _MONTHS = {
     m: i
@@ -180,7 +181,7 @@ def _payer(text: str, boundary: int, spans: dict[str, Span]) -> tuple[str | None
     return chosen.payer.id, (pbm.payer.id if pbm else None)
 
 
-def _plan_type(text: str, boundary: int, payer: str | None) -> str:
+def _plan_type(text: str, boundary: int, payer: str | None) -> PlanType:
     decision = text[:boundary]
     scores: dict[str, float] = {}
     for plan_type, pattern, weight in _PLAN_SIGNALS:
@@ -188,12 +189,12 @@ def _plan_type(text: str, boundary: int, payer: str | None) -> str:
         outside = len(re.findall(pattern, text)) - inside
         if inside or outside:
             scores[plan_type] = scores.get(plan_type, 0.0) + weight * (min(inside, 3) + 0.3 * min(outside, 3))
-    hint = payer_directory().get(payer).plan_type_hint if payer and payer_directory().get(payer) else None
+    entry = payer_directory().get(payer) if payer else None
+    hint = entry.plan_type_hint if entry else None
     if hint:
         scores[hint] = scores.get(hint, 0.0) + 2.0
-    if not scores:
-        return "unknown"
-    return max(scores.items(), key=lambda kv: kv[1])[0]
+    best = max(scores.items(), key=lambda kv: kv[1])[0] if scores else "unknown"
+    return cast(PlanType, best)
 
 
 _FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")

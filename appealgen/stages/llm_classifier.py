@@ -62,7 +62,7 @@ class LLMClassifier:
             start, end = where
             found.append(
                 DenialBasis(
-                    id=item.id,  # type: ignore[arg-type]
+                    id=item.id,
                     confidence=LLM_CONFIDENCE,
                     evidence=Span(start=start, end=end, text=doc.text[start:end]),
                 )
