@@ -48,21 +48,18 @@ def instruction_spans(text: str) -> list[tuple[int, int]]:
 
 def _folded(text: str) -> str:
     """Compatibility forms folded one character at a time (fullwidth "Ｉｇｎｏｒｅ" reads "Ignore"), keeping offsets."""
+    if text.isascii():
+        return text
     out = []
     for ch in text:
-        if ch.isascii():
-            out.append(ch)
-            continue
-        folded = unicodedata.normalize("NFKC", ch)
+        folded = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)
         out.append(folded if len(folded) == 1 else ch)
     return "".join(out)
 
 
 def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     # Look at most _WINDOW characters either side, so a text full of matches stays linear.
-    floor = max(0, start - _WINDOW)
-    edges = [e.end() for e in _SENTENCE_EDGE.finditer(text, floor, start)]
-    left = edges[-1] if edges else floor
+    left = _left_edge(text, start)
     right_edge = _SENTENCE_EDGE.search(text, end, end + _WINDOW)
     right = right_edge.end() if right_edge else min(len(text), end + _WINDOW)
     while left < right and text[left].isspace():
@@ -70,3 +67,12 @@ def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     while right > left and text[right - 1].isspace():
         right -= 1
     return left, right
+
+
+def _left_edge(text: str, start: int) -> int:
+    """Where the sentence holding `start` begins: after the nearest line end or [.!?] before white space."""
+    floor = max(0, start - _WINDOW)
+    for i in range(start - 1, floor - 1, -1):
+        if text[i] == "\n" or (text[i] in ".!?" and text[i + 1 : i + 2].isspace()):
+            return i + 1
+    return floor

@@ -9,8 +9,10 @@ clean text, and `removal_findings` turns Cuts into warnings for `ParsedDocument.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from appealgen.models import Finding, Span
 from appealgen.untrusted import CONTROL_RE, OVERRIDE_RE, instruction_spans
@@ -50,31 +52,48 @@ def clean_page(raw: str, invisible: list[str]) -> tuple[str, list[Cut]]:
         invisible: the invisible runs, in order.
     """
     raw = raw.replace(_CONTROL, "").replace(_OVERRIDE, "")
-    overrides = OVERRIDE_RE.findall(raw)
-    raw = OVERRIDE_RE.sub(_OVERRIDE, raw)
-    controls = CONTROL_RE.findall(raw)
-    text = normalize_text(CONTROL_RE.sub(_CONTROL, raw))
+    raw, overrides = _mark(OVERRIDE_RE, _OVERRIDE, raw, _MAX_FINDINGS)
+    raw, controls = _mark(CONTROL_RE, _CONTROL, raw, 1)
+    text = normalize_text(raw)
     text, cuts = _cut_markers(text, {INVISIBLE: iter(invisible), _CONTROL: iter(controls), _OVERRIDE: iter(overrides)})
     return _cut_instructions(text, cuts)
+
+
+def _mark(pattern: re.Pattern[str], marker: str, raw: str, most: int) -> tuple[str, list[str]]:
+    """Replace the first `most` matches by `marker` and remove the rest; the last marker stands for the rest.
+
+    Bounding the markers keeps a page of a million hidden characters as cheap as a clean one.
+    """
+    found: list[str] = []
+
+    def replace(m: re.Match[str]) -> str:
+        found.append(m.group())
+        return marker if len(found) <= most else ""
+
+    raw = pattern.sub(replace, raw)
+    if len(found) > most:
+        found[most - 1 :] = ["".join(found[most - 1 :])]
+    return raw, found
 
 
 def _cut_markers(text: str, removed: dict[str, Iterator[str]]) -> tuple[str, list[Cut]]:
     out: list[str] = []
     cuts: list[Cut] = []
     last = length = 0
+    before = "\n"  # the last character kept so far
     for m in re.finditer(f"[{''.join(_MARKED)}]", text):
-        piece = _after_cut(text[last : m.start()], out) if cuts else text[last : m.start()]
+        piece = _after_cut(text[last : m.start()], before) if cuts else text[last : m.start()]
         out.append(piece)
+        before = piece[-1] if piece else before
         length += len(piece)
         last = m.end()
         cuts.append(Cut(_MARKED[m.group()], length, next(removed[m.group()], "")))
-    out.append(_after_cut(text[last:], out) if cuts else text[last:])
+    out.append(_after_cut(text[last:], before) if cuts else text[last:])
     return _stripped("".join(out), cuts)
 
 
-def _after_cut(piece: str, out: list[str]) -> str:
+def _after_cut(piece: str, before: str) -> str:
     """A run removed between two white spaces (spaces or line ends) leaves one, not two."""
-    before = next((p[-1] for p in reversed(out) if p), "\n")
     return piece[1:] if piece[:1] in (" ", "\n") and before in (" ", "\n") else piece
 
 
@@ -97,9 +116,13 @@ def _cut_instructions(text: str, cuts: list[Cut]) -> tuple[str, list[Cut]]:
         last = end + 1 if text[end : end + 1] in (" ", "\n") else end
         removed.append((start, last))
     out.append(text[last:])
+    starts = [s for s, _ in removed]
+    gone = list(accumulate((e - s for s, e in removed), initial=0))  # characters removed before each span
 
     def moved(at: int) -> int:
-        return at - sum(min(at, e) - s for s, e in removed if s < at)
+        i = bisect_left(starts, at)  # spans starting before `at`; `at` never falls inside one but the last
+        inside = min(at, removed[i - 1][1]) - removed[i - 1][0] if i else 0
+        return at - gone[i - 1] - inside if i else at
 
     kept = [Cut(c.kind, moved(c.at), c.text) for c in cuts]
     kept += [Cut("denial_instructions", moved(s), text[s:e].strip()) for s, e in removed]
@@ -107,7 +130,8 @@ def _cut_instructions(text: str, cuts: list[Cut]) -> tuple[str, list[Cut]]:
 
 
 _MESSAGES = {
-    "hidden_characters": "Zero-width or bidi control characters ({what}) were removed from the letter text.",
+    "hidden_characters": "Zero-width or bidi control characters were removed from the letter text ({what}); "
+    "the first was here.",
     "reordered_text": "Text under a bidi override, displayed as {what}, was left out: its bytes say something else.",
     "invisible_text": "Text a reader cannot see (white, tiny, invisible or off the page) was left out: {what}",
     "denial_instructions": "The denial contains text addressed to a language model; it was left out: {what}",
@@ -117,7 +141,7 @@ _MESSAGES = {
 def _quoted(cut: Cut) -> str:
     """What a cut removed, for a message: code points, or the text (as displayed, for an override)."""
     if cut.kind == "hidden_characters":
-        return ", ".join(sorted({f"U+{ord(ch):04X}" for ch in cut.text}))
+        return f"{len(cut.text):,}: " + ", ".join(sorted({f"U+{ord(ch):04X}" for ch in cut.text}))
     text = CONTROL_RE.sub("", cut.text)
     shown = text[::-1] if cut.text.startswith("\u202e") else text
     return repr(" ".join(shown.split())[:160])
