@@ -20,7 +20,7 @@ from appealgen.untrusted import CONTROL_RE, OVERRIDE_RE, instruction_spans
 # Markers for removed content (the input's own copies of these characters are dropped first).
 INVISIBLE, _CONTROL, _OVERRIDE = "\x00", "\x01", "\x02"
 _MARKED = {INVISIBLE: "invisible_text", _CONTROL: "hidden_characters", _OVERRIDE: "reordered_text"}
-_MAX_FINDINGS = 20
+MAX_MARKED = 20  # removals recorded one by one per page (and findings per document)
 
 _HYPHEN_BREAK = re.compile(r"(\w)-\n[ \t]*([a-z])")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -52,7 +52,7 @@ def clean_page(raw: str, invisible: list[str]) -> tuple[str, list[Cut]]:
         invisible: the invisible runs, in order.
     """
     raw = raw.replace(_CONTROL, "").replace(_OVERRIDE, "")
-    raw, overrides = _mark(OVERRIDE_RE, _OVERRIDE, raw, _MAX_FINDINGS)
+    raw, overrides = _mark(OVERRIDE_RE, _OVERRIDE, raw, MAX_MARKED)
     raw, controls = _mark(CONTROL_RE, _CONTROL, raw, 1)
     text = normalize_text(raw)
     text, cuts = _cut_markers(text, {INVISIBLE: iter(invisible), _CONTROL: iter(controls), _OVERRIDE: iter(overrides)})
@@ -150,14 +150,14 @@ def _quoted(cut: Cut) -> str:
 def removal_findings(cuts: list[tuple[int, int, Cut]], javascript: bool) -> list[Finding]:
     """Warnings for what cleaning removed; spans are zero-width points in ParsedDocument.text."""
     out = []
-    for page, offset, cut in cuts[:_MAX_FINDINGS]:
+    for page, offset, cut in cuts[:MAX_MARKED]:
         out.append(Finding(
             rule=cut.kind, severity="warning", message=f"Page {page}: " + _MESSAGES[cut.kind].format(what=_quoted(cut)),
             span=Span(start=offset + cut.at, end=offset + cut.at, text=""), section="denial",
         ))
-    if len(cuts) > _MAX_FINDINGS:
+    if len(cuts) > MAX_MARKED:
         out.append(Finding(rule="hidden_content", severity="warning", section="denial",
-                           message=f"{len(cuts) - _MAX_FINDINGS} more hidden items were removed."))
+                           message=f"{len(cuts) - MAX_MARKED} more hidden items were removed."))
     if javascript:
         out.append(Finding(rule="pdf_javascript", severity="warning", section="denial",
                            message="The PDF carries JavaScript. It was not run; only the letter's text was read."))

@@ -16,7 +16,7 @@ import pypdf
 
 from appealgen import errors
 from appealgen.settings import ParseLimits
-from appealgen.stages.cleaning import INVISIBLE
+from appealgen.stages.cleaning import INVISIBLE, MAX_MARKED
 
 _MAX_OUTLINE_DEPTH = 32  # real letters have no outline or a flat one; deeper nesting is hostile
 _MAX_OUTLINE_ITEMS = 5000
@@ -192,8 +192,8 @@ class _Ink:
         parts: list[str] = []
         runs: list[str] = []
         for text, unseen in self.fragments:
-            if unseen and parts and parts[-1] == INVISIBLE:
-                runs[-1] += text
+            if unseen and ((parts and parts[-1] == INVISIBLE) or len(runs) >= MAX_MARKED):
+                runs[-1] += text  # the last marker stands for the rest, so a hostile page stays cheap
             elif unseen:
                 parts.append(INVISIBLE)
                 runs.append(text)
