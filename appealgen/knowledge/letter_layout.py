@@ -84,7 +84,8 @@ _APPEAL_OFFER = re.compile(ocr_tolerant(
     r"\b(?:may|can|have the right to|has the right to|you have \w+ (?:calendar )?days)\b[^.]{0,60}?"
     r"\b(?:appeal|reconsideration|redetermination|grievance|external review|(?:fair|state) hearing)"
     # "A provider appeal must be filed within 180 days": the deadline is part of the offer.
-    r"|\b(?:appeals?|reconsiderations?|redeterminations?|disputes?) (?:must|should) be (?:filed|requested|submitted|received)").replace(" ", r"\s+"),
+    r"|\b(?:appeals?|reconsiderations?|redeterminations?|disputes?) (?:must|should) be "
+    r"(?:filed|requested|submitted|received)").replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 
