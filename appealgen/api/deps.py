@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +18,10 @@ from appealgen.settings import Settings
 from appealgen.stages.classify import classify
 from appealgen.store import ApiKey, CaseStore, SqlCaseStore
 
+T = TypeVar("T")
+# Pipeline stages that may call the LLM endpoint (the optional LLM classifier, the LLM drafter).
+LLM_STAGES = frozenset({"classify", "draft"})
+
 
 @dataclass
 class Services:
@@ -25,8 +30,9 @@ class Services:
     settings: Settings
     store: CaseStore
     pipeline: Pipeline
-    # One pipeline run at a time per process: the index and embedder are shared and lazily
-    # opened. Scale out with more uvicorn workers.
+    # One pipeline stage at a time per process: the index and embedder are shared and lazily
+    # opened, and parsing many files at once thrashes a small machine. Stages that may wait on
+    # an LLM endpoint run outside the lock. Scale out with more uvicorn workers.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -42,8 +48,14 @@ class Services:
         self, denial: bytes | str, facts: PatientFacts | None, name: str | None
     ) -> AppealResult:
         """Run the whole pipeline (a str is letter text, bytes are file content)."""
+        return self.pipeline.run(denial, facts, name=name, timer=self._guard)
+
+    def _guard(self, stage: str, run: Callable[[], T]) -> T:
+        """Run one pipeline stage under the lock, unless it may wait on an LLM endpoint."""
+        if stage in LLM_STAGES:
+            return run()
         with self.lock:
-            return self.pipeline.run(denial, facts, name=name)
+            return run()
 
     def classify(self, denial: bytes | str, name: str | None) -> list[DenialBasis]:
         """parse + extract + classify."""
