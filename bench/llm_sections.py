@@ -26,6 +26,7 @@ from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.adapters.llm import OpenAICompatibleChat
 from appealgen.pipeline import Pipeline
 from appealgen.settings import Settings
+from appealgen.stages.classify import RulesClassifier
 from appealgen.stages.llm_drafter import LLMDrafter
 from bench.__main__ import pct
 
@@ -102,7 +103,10 @@ def _draft_and_report(base_url: str, work: Path) -> None:
         llm_base_url=base_url, llm_model="smollm2", llm_timeout_s=120.0, llm_max_retries=0,
     )
     chat = TimedChat(OpenAICompatibleChat(settings))
-    pipeline = Pipeline(settings, retriever=CorpusBM25(settings.corpus_dir), drafter=LLMDrafter(chat))
+    # The rules classify, so every model call here drafts a section and the bases match the template path.
+    pipeline = Pipeline(
+        settings, retriever=CorpusBM25(settings.corpus_dir), drafter=LLMDrafter(chat), classifier=RulesClassifier()
+    )
     origins: Counter[str] = Counter()
     why_replaced: Counter[str] = Counter()
     letters = 0

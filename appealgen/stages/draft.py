@@ -37,6 +37,8 @@ BASIS_TITLES: dict[str, str] = {
     "eligibility": "Eligibility",
 }
 
+INTERNAL_STEPS = ("internal_appeal", "reconsideration", "redetermination")
+EXTERNAL_STEPS = ("external_review", "ire_review", "fair_hearing", "opm_review")
 STATUS_WORDS = {"met": "Met", "not_met": "Not met", "missing": "Evidence to attach"}
 
 
@@ -148,7 +150,7 @@ class TemplateDrafter:
     def deadlines_section(self, d: DraftInput) -> DraftSection:
         """The appeal deadline and the routes that follow, each with its citation."""
         lines = []
-        internal = next((x for x in d.deadlines if x.step in ("internal_appeal", "reconsideration", "redetermination")), None)
+        internal = next((x for x in d.deadlines if x.step in INTERNAL_STEPS), None)
         if internal and internal.due:
             span = f"{internal.days} days" if internal.days else f"{internal.months} months"
             lines.append(
@@ -156,15 +158,18 @@ class TemplateDrafter:
                 f"{internal.due.isoformat()} ({internal.citation})."
             )
         elif d.facts.stated_deadline_days:
-            lines.append(f"The denial notice allows {d.facts.stated_deadline_days} days to appeal; this appeal is filed within that time.")
+            lines.append(
+                f"The denial notice allows {d.facts.stated_deadline_days} days to appeal; this appeal is filed within that time."
+            )
         if d.facts.urgent:
             fast = next((x for x in d.deadlines if x.step.startswith("expedited")), None)
             if fast:
                 lines.append(f"Expedited review is requested: {fast.decision_timeframe or fast.title} ({fast.citation}).")
-        ext = next((x for x in d.deadlines if x.step in ("external_review", "ire_review", "fair_hearing", "opm_review")), None)
+        ext = next((x for x in d.deadlines if x.step in EXTERNAL_STEPS), None)
         if ext:
             lines.append(f"If the plan upholds its denial, the next step is: {ext.title} ({ext.citation}).")
-        return DraftSection(kind="deadlines", heading="Deadlines and appeal rights", body=" ".join(lines) or "See the enclosed denial notice for the appeal deadline.")
+        body = " ".join(lines) or "See the enclosed denial notice for the appeal deadline."
+        return DraftSection(kind="deadlines", heading="Deadlines and appeal rights", body=body)
 
     def request_section(self, d: DraftInput) -> DraftSection:
         """What we ask the plan to do."""
@@ -175,12 +180,15 @@ class TemplateDrafter:
         ask += "."
         if d.facts.urgent:
             ask += " Please decide this appeal on an expedited basis."
-        ask += " If the plan does not overturn the denial, please send the specific criteria and the reviewer's credentials relied on, and all documents relevant to this claim."
+        ask += (
+            " If the plan does not overturn the denial, please send the specific criteria and the reviewer's "
+            "credentials relied on, and all documents relevant to this claim."
+        )
         return DraftSection(kind="request", heading="Request", body=ask)
 
     def enclosures_section(self, d: DraftInput) -> DraftSection:
         """The records to attach: the denial, what the criteria still need, what each denial point needs."""
-        items = records_to_attach(d.facts, [b.id for b in d.bases], d.patient_facts, d.denial_text, d.assessment)
+        items = records_to_attach([b.id for b in d.bases], d.patient_facts, d.denial_text, d.assessment)
         return DraftSection(kind="enclosures", heading="Enclosures", body="\n".join(f"- {i}" for i in items))
 
     def closing(self, d: DraftInput) -> DraftSection:

@@ -18,7 +18,7 @@ from appealgen.knowledge.appeal_rules import state_contacts
 from appealgen.knowledge.imr import DRUG_TREATMENT_CATEGORY, imr_table, imr_type_for
 from appealgen.knowledge.letter_layout import sentences
 from appealgen.models import AppealResult, Deadline
-from appealgen.stages.draft import BASIS_TITLES, STATUS_WORDS
+from appealgen.stages.draft import BASIS_TITLES, EXTERNAL_STEPS, INTERNAL_STEPS, STATUS_WORDS
 from appealgen.stages.strategies import drug_title, flat, payer_name, records_to_attach
 
 PAGE_BREAK = "---"
@@ -33,8 +33,6 @@ HEADINGS = {
     "patient": "For the patient: what this means",
 }
 _ABBREVIATION_END = re.compile(r"\b(?:P\.O|St|Ste|Dr|No|Inc|Co|Ave|Blvd|Rd|Dept)\.$")
-_EXTERNAL_STEPS = ("external_review", "ire_review", "fair_hearing", "opm_review")
-_INTERNAL_STEPS = ("internal_appeal", "reconsideration", "redetermination")
 _ROLE_PLAIN = {"regulator": "state regulator", "consumer_assistance": "consumer help"}
 _PLAN_WORDS = {
     "commercial_fully_insured": "insured commercial plan",
@@ -150,7 +148,7 @@ def _criteria(r: AppealResult) -> str:
 
 
 def _records(r: AppealResult) -> str:
-    items = records_to_attach(r.facts, [b.id for b in r.bases], r.patient_facts, r.denial_text, r.assessment)
+    items = records_to_attach([b.id for b in r.bases], r.patient_facts, r.denial_text, r.assessment)
     return _section("records", ["- The signed appeal letter", *(f"- {i}" for i in items)])
 
 
@@ -195,7 +193,7 @@ def _send(r: AppealResult) -> str:
         quoted = _denial_send_lines(r.denial_text)
         if quoted:
             lines += ["", "The denial notice says:"] + [f'- "{q}"' for q in quoted]
-    internal = next((d for d in r.deadlines if d.step in _INTERNAL_STEPS and d.file_with), None)
+    internal = next((d for d in r.deadlines if d.step in INTERNAL_STEPS and d.file_with), None)
     if internal:
         lines += ["", f"File the appeal with: {internal.file_with} ({internal.citation})."]
     lines += ["", "Keep a copy of everything you send and proof of the date you sent it."]
@@ -272,7 +270,7 @@ def _patient_page(r: AppealResult) -> str:
     lines += ["", "What your appeal says:"]
     lines += [f"- {_ANSWER_PLAIN[b.id]}" for b in r.bases]
     lines += ["", "What happens next:"]
-    internal = next((d for d in r.deadlines if d.step in _INTERNAL_STEPS and d.due), None)
+    internal = next((d for d in r.deadlines if d.step in INTERNAL_STEPS and d.due), None)
     if internal and internal.due:
         lines.append(f"- Send the appeal to the plan by {internal.due.isoformat()}. Sooner is better.")
     else:
@@ -281,7 +279,7 @@ def _patient_page(r: AppealResult) -> str:
         lines.append("- Your case is urgent, so the letter asks for a fast answer.")
     lines.append("- The plan must answer you in writing. Keep every letter it sends.")
     lines += ["", "If the plan says no again:"]
-    external = next((d for d in r.deadlines if d.step in _EXTERNAL_STEPS), None)
+    external = next((d for d in r.deadlines if d.step in EXTERNAL_STEPS), None)
     if external and external.step == "ire_review":
         lines.append("- The plan must send your case to an outside reviewer by itself. You do not have to ask.")
     elif external:

@@ -128,14 +128,13 @@ def flat(text: str) -> str:
     return " ".join(text.replace("|", "/").split())
 
 
-def details(basis: str, d: DraftInput) -> tuple[list[str], list[str]]:
+def details(basis: str, d: DraftInput) -> Lines:
     """The concrete lines that back one basis's argument, and the passage ids they cite."""
     builder = _DETAILS.get(basis)
     return builder(d) if builder else ([], [])
 
 
 def records_to_attach(
-    facts: DenialFacts,
     bases: list[str],
     patient: PatientFacts | None,
     denial_text: str,
