@@ -145,6 +145,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.denial_reason = " ".join(reason.text.split()) if reason else None
     facts.stated_deadline_days = _deadline(text, spans)
     facts.urgent = _urgent(text, sents)
+    facts.spans = spans
     return facts
 
 

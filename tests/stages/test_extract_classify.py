@@ -29,6 +29,7 @@ class TestExtract:
     def test_values_occur_in_text(self, name: str) -> None:
         doc = parse(FIXTURES / f"{name}.pdf")
         facts = extract(doc)
+        assert {"payer", "member_id", "letter_date"} <= set(facts.spans)
         for field, span in facts.spans.items():
             assert doc.text[span.start : span.end].strip() == span.text.strip() or field == "denial_reason", field
 
