@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-
-import simple_icd_10_cm as icd
+from types import ModuleType
 
 from appealgen.knowledge._data import load_yaml
 
@@ -21,10 +20,18 @@ def canonical_icd10(code: str) -> str:
     return raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
 
 
+@cache
+def _icd() -> ModuleType:
+    """The ICD-10-CM code set, loaded on first use (importing it takes seconds)."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def icd10_exists(code: str) -> bool:
     """Whether the code is in the ICD-10-CM code set (category or billable code)."""
     try:
-        return bool(icd.is_valid_item(canonical_icd10(code)))
+        return bool(_icd().is_valid_item(canonical_icd10(code)))
     except Exception:  # noqa: BLE001 - the library raises on malformed input
         return False
 
@@ -33,7 +40,7 @@ def icd10_description(code: str) -> str | None:
     """The official short description, or None for an unknown code."""
     if not icd10_exists(code):
         return None
-    return str(icd.get_description(canonical_icd10(code)))
+    return str(_icd().get_description(canonical_icd10(code)))
 
 
 def normalize_ndc(code: str) -> str | None:
