@@ -102,12 +102,16 @@ def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def _col_widths(rows: list[list[str]]) -> tuple[float, ...]:
-    """Relative column widths from the text each column holds (bounded, so no column vanishes)."""
-    cols = len(rows[0])
-    return tuple(
-        float(min(60, max(10, max(len(r[c]) if c < len(r) else 0 for r in rows) ** 0.8))) for c in range(cols)
-    )
+def _col_widths(rows: list[list[str]], total_mm: float) -> tuple[float, ...]:
+    """Column widths in mm: each column gets room for its longest word, the rest goes to the longest text."""
+    mm_per_char = 1.6  # Helvetica 8 pt, average character
+    columns = [[r[c] if c < len(r) else "" for r in rows] for c in range(len(rows[0]))]
+    floors = [min(50.0, mm_per_char * max((len(w) for cell in col for w in cell.split()), default=1)) for col in columns]
+    wants = [max(f, min(110.0, mm_per_char * max(len(cell) for cell in col))) for f, col in zip(floors, columns, strict=True)]
+    spare, growth = total_mm - sum(floors), sum(w - f for f, w in zip(floors, wants, strict=True))
+    if spare <= 0 or growth <= 0:
+        return tuple(floors)
+    return tuple(f + (w - f) * min(1.0, spare / growth) for f, w in zip(floors, wants, strict=True))
 
 
 def markdown_to_pdf(markdown: str) -> bytes:
@@ -129,7 +133,7 @@ def markdown_to_pdf(markdown: str) -> bytes:
         elif kind == "table":
             pdf.set_font("Helvetica", "", 8)
             rows = _table_rows(text)
-            with pdf.table(col_widths=_col_widths(rows), line_height=4) as table:
+            with pdf.table(col_widths=_col_widths(rows, width), line_height=4) as table:
                 for cells in rows:
                     row = table.row()
                     for cell in cells[: len(rows[0])]:
