@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -105,6 +106,25 @@ class TestOtherBases:
         for section in (s for s in step_ca.draft.sections if s.kind == "basis"):
             blocks = section.body.split("\n\n")
             assert blocks[0].startswith("The denial states:") and "\n" not in blocks[1]
+
+
+@pytest.mark.parametrize(
+    ("letter", "basis", "section_word"),
+    [
+        ("humana-fl-spinraza-ql-01", "quantity_limit", "dos"),
+        ("uhc-tx-elevidys-ei-01", "experimental_investigational", "indication"),
+    ],
+)
+def test_label_quote_is_in_the_cited_label_passage(pipeline: Pipeline, letter: str, basis: str, section_word: str) -> None:
+    result = pipeline.run(TRAIN / f"{letter}.pdf")
+    body = _section(result, basis)
+    match = re.search(r'passage says: "(.+)" \[([^\]]+)\]', body)
+    assert match, body
+    quote, pid = match.groups()
+    passage = next(p for p in result.passages if p.id == pid)
+    assert passage.kind == "label" and section_word in passage.section.lower()
+    # Quotes leave out the corpus's inline source notes ("[label section 2.2, URL]"), nothing else.
+    assert quote.removesuffix(" ...") in " ".join(re.sub(r"\s*\[[^\]]*\]", "", passage.text).split())
 
 
 @pytest.mark.parametrize("pdf", sorted(TRAIN.glob("*.pdf")), ids=lambda p: p.stem)
