@@ -25,6 +25,7 @@ def api_line(report: LoadReport) -> str:
         f"POST /v1/appeals, {report.clients:>2} client(s): {served} uploads in {report.seconds:.0f} s = "
         f"{served / report.seconds:.1f} req/s, latency p50 {report.percentile(0.5) * 1000:.0f} ms "
         f"p95 {report.percentile(0.95) * 1000:.0f} ms, errors {len(report.errors)}"
+        + (f" (first: {report.errors[0]})" if report.errors else "")
     )
 
 

@@ -30,9 +30,9 @@ class Services:
     settings: Settings
     store: CaseStore
     pipeline: Pipeline
-    # One pipeline stage at a time per process: the index and embedder are shared and lazily
-    # opened, and parsing many files at once thrashes a small machine. Stages that may wait on
-    # an LLM endpoint run outside the lock. Scale out with more uvicorn workers.
+    # One pipeline run at a time per process: the index and embedder are shared and lazily
+    # opened, and first come is first served. A run gives the lock up while it waits on an LLM
+    # endpoint. Scale out with more uvicorn workers.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -48,14 +48,23 @@ class Services:
         self, denial: bytes | str, facts: PatientFacts | None, name: str | None
     ) -> AppealResult:
         """Run the whole pipeline (a str is letter text, bytes are file content)."""
-        return self.pipeline.run(denial, facts, name=name, timer=self._guard)
+        with self.lock:
+            return self.pipeline.run(denial, facts, name=name, timer=self._guard)
 
     def _guard(self, stage: str, run: Callable[[], T]) -> T:
-        """Run one pipeline stage under the lock, unless it may wait on an LLM endpoint."""
-        if stage in LLM_STAGES:
+        """Run one stage of a locked run; one that may wait on an LLM endpoint gives the lock up meanwhile."""
+        if stage not in LLM_STAGES or not self.uses_llm:
             return run()
-        with self.lock:
+        self.lock.release()
+        try:
             return run()
+        finally:
+            self.lock.acquire()
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether pipeline runs may call an LLM endpoint (LLM drafter or classifier)."""
+        return bool(self.settings.llm_base_url) or self.pipeline.drafter.name == "llm"
 
     def classify(self, denial: bytes | str, name: str | None) -> list[DenialBasis]:
         """parse + extract + classify."""
