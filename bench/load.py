@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
+import math
 import random
 import tempfile
 import time
@@ -62,7 +62,7 @@ class LoadReport:
         ordered = sorted(self.good_latencies_s)
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+        return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
     def summary(self) -> str:
         """The report as printed lines."""
@@ -88,26 +88,15 @@ def good_uploads() -> list[Upload]:
     return uploads
 
 
-def _encrypted(pdf: bytes) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+def hostile_uploads() -> list[Upload]:
+    """Bad inputs: not a PDF (a PNG), a truncated sample denial, an encrypted PDF, zero bytes."""
+    from tests.hardening.hostile import encrypted_pdf, png_bytes
 
-    writer = PdfWriter()
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        writer.add_page(page)
-    writer.encrypt(user_password="hostile", owner_password="hostile-owner")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def hostile_uploads(seed: int = 0) -> list[Upload]:
-    """Bad inputs made from a sample denial: not a PDF, truncated, encrypted, zero bytes."""
     sample = sorted(DENIALS.glob("*.pdf"))[0].read_bytes()
-    rng = random.Random(seed)
     bad = {
-        "not_pdf": b"\x89PNG\r\n\x1a\n" + rng.randbytes(4096),
+        "not_pdf": png_bytes(),
         "truncated_pdf": sample[: len(sample) // 2],
-        "encrypted_pdf": _encrypted(sample),
+        "encrypted_pdf": encrypted_pdf(),
         "zero_bytes": b"",
     }
     return [Upload(name, {"denial": (f"{name}.pdf", data, "application/pdf")}, hostile=True) for name, data in bad.items()]
@@ -143,7 +132,7 @@ async def run_load_async(
     server: LiveServer, clients: int, seconds: float, hostile_share: float = 0.1, seed: int = 0
 ) -> LoadReport:
     """`clients` concurrent clients upload for `seconds`; a `hostile_share` of uploads is hostile."""
-    good, hostile = good_uploads(), hostile_uploads(seed)
+    good, hostile = good_uploads(), hostile_uploads()
     report = LoadReport(clients=clients, seconds=seconds)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     # The timeout only guards against a hung server; latency is what is measured.

@@ -9,6 +9,7 @@ stderr and every error response body are searched for the planted values.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fpdf import FPDF
+from pypdf import PdfWriter
 
 from bench.live import ROOT, LiveServer, free_port, serve
-from bench.load import _encrypted
 from tests.api.conftest import CIGNA
+from tests.hardening.hostile import text_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -53,14 +54,13 @@ def planted_facts() -> dict:
     return facts
 
 
-def letter_pdf(text: str) -> bytes:
-    """The letter as a real text PDF."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=10)
-    for line in text.splitlines():
-        pdf.multi_cell(0, 5, line or " ", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+def encrypt(pdf: bytes) -> bytes:
+    """The PDF behind a user password."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt(user_password="s3cret", owner_password="0wner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def leaks(text: str) -> list[str]:
@@ -72,11 +72,11 @@ def leaks(text: str) -> list[str]:
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The planted inputs as files: a good PDF and facts, and bad variants."""
     base = tmp_path_factory.mktemp("phi")
-    pdf = letter_pdf(planted_letter())
+    pdf = text_pdf(planted_letter())
     files = {
         "pdf": pdf,
         "facts": json.dumps(planted_facts()).encode(),
-        "encrypted": _encrypted(pdf),
+        "encrypted": encrypt(pdf),
         "truncated": pdf[: len(pdf) // 2],
         "bad_facts": json.dumps({"patient": {"date_of_birth": NAME, "weight_kg": MEMBER_ID}}).encode(),
         "broken_facts": f'{{"patient": {{"name": "{NAME}", "member": "{MEMBER_ID}"'.encode(),
