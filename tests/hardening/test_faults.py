@@ -258,8 +258,9 @@ class TestPipelineFallsBack:
         assert all(s.findings and s.findings[0].rule == "llm_unavailable" for s in sections)
         assert result.draft.fallback and result.draft.fallback.startswith("llm_unavailable")
         assert result.check.passed, result.check.findings
-        # 2 attempts, each at most ~2 timeouts (a reply may start just before its deadline), 1 backoff.
-        assert seconds < 2 * 2 * TIMEOUT_S + 1.0 + 5.0, seconds
+        # The LLM classifier and the drafter each make 2 attempts of at most ~2 timeouts (a reply may
+        # start just before its deadline) with 1 backoff; 5 s is for the rest of the pipeline on a busy machine.
+        assert seconds < 2 * (2 * 2 * TIMEOUT_S + 1.0) + 5.0, seconds
 
     @pytest.mark.parametrize("mode", ["garbage", "schema"])
     def test_malformed_output_falls_back_after_one_repair(
