@@ -178,7 +178,7 @@ class SqlCaseStore:
             id=row.id,
             owner_key_id=row.owner_key_id,
             created_at=_utc(row.created_at),
-            denial_kind=row.denial_kind,  # type: ignore[arg-type]
+            denial_kind=row.denial_kind,
             denial=self._open(row.denial),
             facts=facts,
             result=AppealResult.model_validate_json(self._open(row.result)),
