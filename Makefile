@@ -28,7 +28,7 @@ index: setup
 
 demo: index
 	$(BIN)/appealgen draft $(DEMO).pdf --facts $(DEMO).facts.json --out $(DEMO_OUT) --format md,pdf,docx
-	@echo "The appeal letter is in $(DEMO_OUT)/letter.md (also letter.pdf, letter.docx, result.json)"
+	@echo "The appeal letter is in $(DEMO_OUT)/letter.md (also letter.pdf, letter.docx); the appeal packet in $(DEMO_OUT)/packet.md (.pdf, .docx); result.json beside them"
 
 test: setup
 	$(BIN)/python -m pytest -q
