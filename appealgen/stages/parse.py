@@ -1,7 +1,8 @@
 """parse: a denial letter (PDF bytes or text) -> ParsedDocument, within hard limits.
 
-PDF parsing runs in a forked child process with an address-space limit and a wall-clock
-timeout, so a hostile file can neither hang nor exhaust the calling process.
+PDF parsing runs in a child process with an address-space limit and a wall-clock timeout, so
+a hostile file can neither hang nor exhaust the calling process. The child is forked from a
+lean parse server (stages/parse_server.py) where one can run, else from the caller.
 
 What the bytes are decides how they are read: a PDF must start with its header and end at its
 last %%EOF; a PDF header elsewhere (a ZIP or HTML file carrying a PDF) or data after the end
@@ -22,16 +23,19 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing as mp
+import os
 import resource
+import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pypdf  # imported here so each forked parsing child inherits it instead of re-importing
+import pypdf  # imported here so each parsing child inherits it instead of re-importing
 
 from appealgen import errors
 from appealgen.models import PageSpan, ParsedDocument
 from appealgen.settings import ParseLimits
+from appealgen.stages import parse_server
 from appealgen.stages.cleaning import INVISIBLE, Cut, clean_page, removal_findings
 from appealgen.stages.cleaning import normalize_text as normalize_text  # part of parse's interface
 from appealgen.stages.pdf_reader import extract_pages
@@ -220,6 +224,51 @@ def _parse_pdf(data: bytes, digest: str, name: str | None, limits: ParseLimits) 
 
 def _run_bounded(data: bytes, limits: ParseLimits) -> tuple[Any, ...]:
     """Extract page texts in a child process under memory and time limits."""
+    server = parse_server.current()
+    if server is not None:
+        try:
+            conn = server.connect()
+        except OSError:
+            conn = None
+        if conn is not None:
+            return _ask_server(conn, data, limits)
+    return _run_forked(data, limits)
+
+
+def _ask_server(conn: Connection, data: bytes, limits: ParseLimits) -> tuple[Any, ...]:
+    """Send the PDF to a fresh child of the parse server and wait for its answer, within limits.
+
+    The child announces its pid before it reads the request, so the request is only sent to a
+    running child, and a child that overruns the time limit can be killed.
+    """
+    timed_out = errors.LimitExceededError(f"Reading the PDF took longer than {limits.timeout_s:g} s; it was stopped.")
+    try:
+        if not conn.poll(limits.timeout_s):
+            raise timed_out
+        _, pid = conn.recv()
+        conn.send((data, limits))
+        if not conn.poll(limits.timeout_s):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)  # still running (it has not answered), so the pid is its own
+            raise timed_out
+        return tuple(conn.recv())
+    except (EOFError, ConnectionError):
+        raise errors.LimitExceededError(
+            "Reading the PDF exceeded the memory limit or crashed the reader; it was stopped."
+        ) from None
+    finally:
+        conn.close()
+
+
+def serve_one(conn: Connection) -> None:
+    """In a child of the parse server: announce this process, read one request, answer it."""
+    conn.send(("pid", os.getpid()))
+    data, limits = conn.recv()
+    _child_extract(data, limits, conn)
+
+
+def _run_forked(data: bytes, limits: ParseLimits) -> tuple[Any, ...]:
+    """Extract page texts in a fork of this process under memory and time limits."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child_extract, args=(data, limits, sender), daemon=True)
