@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from appealgen.knowledge._data import load_yaml
 
@@ -32,24 +32,41 @@ class PayerDirectory(BaseModel):
     """All known payers, searchable by alias."""
 
     payers: list[Payer] = Field(default_factory=list)
+    _matchers: list[tuple[re.Pattern[str], dict[str, Payer], bool]] | None = PrivateAttr(default=None)
 
     def get(self, payer_id: str) -> Payer | None:
         """The payer with this id, if any."""
         return next((p for p in self.payers if p.id == payer_id), None)
 
     def find_all(self, text: str) -> list[PayerMatch]:
-        """Every alias occurrence, longest alias first at each position, in text order."""
+        """Every alias occurrence, the longest alias at each position, in text order."""
         found: list[PayerMatch] = []
-        taken: list[tuple[int, int]] = []
-        for alias, payer in _alias_table(self):
-            # Short all-caps aliases (UHC, ESI) must match case; longer ones need not.
-            flags = 0 if (alias.isupper() and len(alias) <= 5) else re.IGNORECASE
-            for m in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text, flags):
-                if any(m.start() < e and s < m.end() for s, e in taken):
-                    continue
-                taken.append((m.start(), m.end()))
-                found.append(PayerMatch(payer=payer, start=m.start(), end=m.end()))
-        return sorted(found, key=lambda f: f.start)
+        for pattern, by_alias, exact in self._alias_matchers():
+            for m in pattern.finditer(text):
+                payer = by_alias[m.group(1) if exact else m.group(1).lower()]
+                found.append(PayerMatch(payer=payer, start=m.start(1), end=m.end(1)))
+        # The two patterns (case-sensitive short acronyms, the rest ignoring case) may overlap:
+        # keep the longer match.
+        kept: list[PayerMatch] = []
+        for match in sorted(found, key=lambda f: (-(f.end - f.start), f.start)):
+            if not any(match.start < k.end and k.start < match.end for k in kept):
+                kept.append(match)
+        return sorted(kept, key=lambda f: f.start)
+
+    def _alias_matchers(self) -> list[tuple[re.Pattern[str], dict[str, Payer], bool]]:
+        """One alternation per case rule, longest alias first, compiled once."""
+        if self._matchers is None:
+            groups: dict[bool, dict[str, Payer]] = {True: {}, False: {}}
+            for alias, payer in _alias_table(self):
+                # Short all-caps aliases (UHC, ESI) must match case; longer ones need not.
+                exact = alias.isupper() and len(alias) <= 5
+                groups[exact].setdefault(alias if exact else alias.lower(), payer)
+            self._matchers = [
+                (re.compile(rf"(?<![\w-])({'|'.join(re.escape(a) for a in aliases)})(?![\w-])",
+                            0 if exact else re.IGNORECASE), aliases, exact)
+                for exact, aliases in groups.items() if aliases
+            ]
+        return self._matchers
 
 
 def _alias_table(directory: PayerDirectory) -> list[tuple[str, Payer]]:
