@@ -105,6 +105,7 @@ class Manifest(BaseModel):
 REBUILD = "Run `appealgen index` to rebuild it."
 _NARROW_FILTER = 300  # at most this many allowed chunks: filter inside Chroma by id
 _SHINGLE_CACHE = 4096
+_QUERY_CACHE = 256
 
 
 def chroma_client(index_dir: Path, chroma_url: str | None) -> Any:
@@ -151,6 +152,7 @@ class HybridIndex:
         self._by_id = {c.id: i for i, c in enumerate(chunks)}
         self._masks = FilterMasks(chunks)
         self._shingle_cache: dict[int, frozenset[int]] = {}
+        self._query_vectors: dict[str, np.ndarray] = {}
         self._keyword = keyword
         self._collection = collection
         self._embedder = embedder
@@ -262,7 +264,9 @@ class HybridIndex:
             order = np.argsort(-scores)[:depth]
             ranked.append((w.bm25, [int(i) for i in order if np.isfinite(scores[i]) and scores[i] > 0]))
         if mode in ("hybrid", "dense"):
-            vector = self._embedder.embed([query])[0]
+            vector = self._query_vectors.pop(query, None)
+            if vector is None:
+                vector = self._embedder.embed([query])[0]
             ranked.append((w.dense, self._dense(vector, allowed, depth)))
         fused: dict[int, float] = {}
         for weight, ranking in ranked:
@@ -282,6 +286,14 @@ class HybridIndex:
             cached = frozenset(hash(tuple(words[i : i + 3])) for i in range(max(1, len(words) - 2)))
             self._shingle_cache[row] = cached
         return cached
+
+    def prefetch(self, queries: list[str]) -> None:
+        """Embed queries about to be searched in one batch (each vector is used by one search)."""
+        todo = list(dict.fromkeys(q for q in queries if q not in self._query_vectors))
+        if len(self._query_vectors) + len(todo) > _QUERY_CACHE:
+            self._query_vectors.clear()
+        if todo:
+            self._query_vectors.update(zip(todo, self._embedder.embed(todo), strict=True))
 
     def _dense(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int) -> list[int]:
         """The depth nearest allowed chunks.

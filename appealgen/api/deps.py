@@ -31,7 +31,8 @@ class Services:
     store: CaseStore
     pipeline: Pipeline
     # One pipeline run at a time per process: the index and embedder are shared and lazily
-    # opened, and first come is first served. A run gives the lock up while it waits on an LLM
+    # opened, and first come is first served. A run gives the lock up while its PDF is read (in
+    # a child process, so another run uses the other core) and while it waits on an LLM
     # endpoint. Scale out with more uvicorn workers.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,8 +53,8 @@ class Services:
             return self.pipeline.run(denial, facts, name=name, timer=self._guard)
 
     def _guard(self, stage: str, run: Callable[[], T]) -> T:
-        """Run one stage of a locked run; one that may wait on an LLM endpoint gives the lock up meanwhile."""
-        if stage not in LLM_STAGES or not self.uses_llm:
+        """Run one stage of a locked run; parsing, and a stage that may wait on an LLM endpoint, give the lock up meanwhile."""
+        if stage != "parse" and (stage not in LLM_STAGES or not self.uses_llm):
             return run()
         self.lock.release()
         try:

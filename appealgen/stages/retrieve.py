@@ -82,6 +82,7 @@ def retrieve(facts: DenialFacts, bases: list[DenialBasis], retriever: Retriever,
             else:
                 found[p.id] = p.model_copy(update={"bases": [tag]})
 
+    searches: list[tuple[str, SearchFilters, int, str]] = []
     for basis in bases or []:
         for template, kinds in _BASIS_QUERIES[basis.id]:
             query = template.format(drug=drug_words, state=facts.state or "", codes=codes).strip()
@@ -89,13 +90,18 @@ def retrieve(facts: DenialFacts, bases: list[DenialBasis], retriever: Retriever,
                 drug=drug, payer=facts.payer if "policy" in kinds else None,
                 state=facts.state, plan_type=plan_type, kinds=kinds,
             )
-            hits = retriever.search(query, filters, k=k)
-            if not hits and filters.payer:  # no payer policy in the corpus: any payer's, then the label
-                hits = retriever.search(query, filters.model_copy(update={"payer": None}), k=k)
-            add(hits, basis.id)
+            searches.append((query, filters, k, basis.id))
     for template in _LAW_QUERIES:
         query = template.format(plan_type=(plan_type or "").replace("_", " "), state_name=facts.state or "")
-        add(retriever.search(query, SearchFilters(state=facts.state, plan_type=plan_type, kinds=["rule"]), k=3), APPEAL_LAW)
+        searches.append((query, SearchFilters(state=facts.state, plan_type=plan_type, kinds=["rule"]), 3, APPEAL_LAW))
+    prefetch = getattr(retriever, "prefetch", None)
+    if prefetch is not None:  # an index that embeds queries can do them all in one batch
+        prefetch([query for query, *_ in searches])
+    for query, filters, n, tag in searches:
+        hits = retriever.search(query, filters, k=n)
+        if not hits and filters.payer:  # no payer policy in the corpus: any payer's, then the label
+            hits = retriever.search(query, filters.model_copy(update={"payer": None}), k=n)
+        add(hits, tag)
     return list(found.values())
 
 

@@ -107,3 +107,28 @@ class TestFilterMasks:
             f = SearchFilters(**dict(zip(values, combo, strict=True)))
             expected = [f.accepts(c) for c in chunks]
             assert masks.mask(f).tolist() == expected, f
+
+
+class TestPrefetch:
+    def test_retrieve_embeds_its_queries_in_one_batch(self, built_index: HybridIndex, monkeypatch) -> None:
+        from appealgen.models import DenialBasis, DenialFacts, Span
+        from appealgen.stages.retrieve import retrieve
+
+        calls: list[int] = []
+        inner = built_index._embedder
+
+        class Counting:
+            name, dim = inner.name, inner.dim
+
+            def embed(self, texts):
+                calls.append(len(texts))
+                return inner.embed(texts)
+
+        monkeypatch.setattr(built_index, "_embedder", Counting())
+        facts = DenialFacts(drug="hemgenix", payer="cigna", state="CA", plan_type="commercial_fully_insured")
+        span = Span(start=0, end=1, text="x")
+        bases = [DenialBasis(id="medical_necessity", confidence=0.9, evidence=span),
+                 DenialBasis(id="site_of_care", confidence=0.8, evidence=span)]
+        passages = retrieve(facts, bases, built_index)
+        assert passages and calls[0] > 1  # the first call embeds every query at once
+        assert len(calls) <= 3  # later calls only for a payer-less re-search of a query already used
