@@ -27,6 +27,7 @@ from fastapi import FastAPI
 
 from appealgen.adapters.hybrid import SearchFilters
 from appealgen.models import Passage
+from appealgen.processes import stop
 from appealgen.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,13 +134,7 @@ def serve(
         _wait_healthy(server, start_timeout_s)
         yield server
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        stop(proc)
 
 
 def _wait_healthy(server: LiveServer, timeout_s: float) -> None:

@@ -25,6 +25,7 @@ import httpx
 from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.adapters.llm import OpenAICompatibleChat
 from appealgen.pipeline import Pipeline
+from appealgen.processes import stop
 from appealgen.settings import Settings
 from appealgen.stages.classify import RulesClassifier
 from appealgen.stages.llm_drafter import LLMDrafter
@@ -89,12 +90,7 @@ def main() -> None:
                     return
                 _draft_and_report(base, Path(tmp))
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait(timeout=5)
+                stop(server, grace_s=20)
 
 
 def _draft_and_report(base_url: str, work: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from appealgen.adapters.llm import OpenAICompatibleChat
 from appealgen.models import AppealResult
+from appealgen.processes import stop
 from appealgen.settings import Settings
 from appealgen.stages.check import check
 from appealgen.stages.llm_drafter import SECTION_RULES
@@ -57,8 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         proc.kill()
         pytest.fail("the llama.cpp server did not start within 120 s")
     yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc, grace_s=20)
 
 
 def test_draft_end_to_end_through_the_server(server: str, built_index, settings, tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import cast
 from datetime import date
+from typing import cast
 
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drugs import drug_lexicon

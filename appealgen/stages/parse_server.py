@@ -25,6 +25,8 @@ import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from appealgen.processes import stop
+
 _START_TIMEOUT_S = 20.0
 _lock = threading.Lock()
 _servers: dict[int, ParseServer | None] = {}  # by the pid of the process that started it
@@ -64,10 +66,7 @@ class ParseServer:
 
     def close(self) -> None:
         """Stop the server and remove its folder."""
-        if self.process.poll() is None:
-            self.process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=5)
+        stop(self.process, grace_s=2)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from appealgen.api.app import create_app
 from appealgen.api.deps import Services
 from appealgen.pipeline import Pipeline
+from appealgen.processes import stop
 from appealgen.settings import ParseLimits, Settings
 from appealgen.store import SqlCaseStore
 from bench.live import FixedRetriever, free_port
@@ -171,9 +172,4 @@ def live_server(
             time.sleep(0.2)
         yield LiveServer(url, key_a, key_b, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
