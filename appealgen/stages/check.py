@@ -63,7 +63,7 @@ def check(letter: str, ctx: CheckContext, only: set[str] | None = None) -> Check
 
 
 def _finding(rule_id: str, message: str, letter: str, start: int, end: int, severity: str = "error") -> Finding:
-    return Finding(rule=rule_id, severity=severity, message=message,  # type: ignore[arg-type]
+    return Finding(rule=rule_id, severity=severity, message=message,
                    span=Span(start=start, end=end, text=letter[start:end]))
 
 

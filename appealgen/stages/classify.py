@@ -181,7 +181,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     chosen.sort(key=lambda b: (-scores[b], evidence[b][2]))
     return [
         DenialBasis(
-            id=b,  # type: ignore[arg-type]
+            id=b,
             confidence=round(1.0 - math.exp(-scores[b] / 2.0), 3),
             evidence=evidence[b][1],
         )

@@ -160,7 +160,7 @@ def _parse_text(data: bytes, digest: str, name: str | None, limits: ParseLimits)
     media = _TEXT_SUFFIXES.get(suffix, "text/plain")
     return ParsedDocument(
         text=text,
-        media_type=media,  # type: ignore[arg-type]
+        media_type=media,
         page_count=1,
         pages=[PageSpan(page=1, start=0, end=len(text))],
         sha256=digest,
