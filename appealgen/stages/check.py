@@ -110,6 +110,18 @@ def _iso_dates(text: str) -> set[str]:
     return out
 
 
+def _number_tokens(text: str) -> set[str]:
+    """Every number a letter may take from text: each run of digits and dots that starts a number,
+    and each part of it that ends at a dot ("3.5." gives 3, 3.5 and 3.5.), so a number counts as
+    present where it stands in text with no digit or dot before it and no digit after it."""
+    out: set[str] = set()
+    for m in re.finditer(r"(?<![\d.])\d[\d.]*", text):
+        run = m.group(0)
+        out.add(run)
+        out.update(run[:i] for i, ch in enumerate(run) if ch == ".")
+    return out
+
+
 def _scrub(letter: str) -> str:
     """Blank out citations, URLs and list/heading numbering, keeping offsets."""
     def blank(m: re.Match[str]) -> str:
@@ -125,7 +137,7 @@ def _scrub(letter: str) -> str:
 def _supported(letter: str, ctx: CheckContext) -> list[Finding]:
     support = _support_text(ctx, letter)
     support_dates = _iso_dates(support)
-    support_norm = support.replace(",", "")
+    support_numbers = _number_tokens(support.replace(",", ""))
     scrubbed = _scrub(letter)
     out: list[Finding] = []
     date_spans: list[tuple[int, int]] = []
@@ -146,7 +158,7 @@ def _supported(letter: str, ctx: CheckContext) -> list[Finding]:
         number = m.group(1).replace(",", "")
         if not m.group(2) and "." not in number and int(number) <= 12:
             continue  # small bare counts ("2 reasons", list items) carry no claim
-        if not re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", support_norm):
+        if number not in support_numbers:
             out.append(_finding("facts_supported", f"The number {m.group(0).strip()} is not in the denial, the facts or a cited passage.", letter, m.start(), m.end()))
     return out
 

@@ -135,3 +135,36 @@ class TestPrompts:
     def test_missing_variable_is_an_error(self) -> None:
         with pytest.raises(KnowledgeError):
             load_prompt("section_argument").render(basis_title="x")
+
+
+class TestNumberTokens:
+    """The checker's fast number lookup equals the plain definition: the number stands in the
+    text with no digit or dot before it and no digit after it."""
+
+    @staticmethod
+    def _present(number: str, text: str) -> bool:
+        import re
+
+        return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+
+    def test_examples(self) -> None:
+        from appealgen.stages.check import _number_tokens
+
+        tokens = _number_tokens("Dose 3.5 mL on day 12. Code 1.2.3 and a5 but not 7.25x")
+        assert {"3.5", "3", "12", "1", "1.2", "5", "7.25"} <= tokens
+        assert "2" not in tokens and "25" not in tokens and "3.50" not in tokens
+
+    def test_matches_the_regex_definition(self) -> None:
+        from hypothesis import given, settings
+        from hypothesis import strategies as st
+
+        from appealgen.stages.check import _number_tokens
+
+        numbers = st.from_regex(r"\A\d{1,3}(\.\d{1,2})?\Z")
+
+        @settings(max_examples=400, deadline=None)
+        @given(text=st.text(alphabet="0123456789.a -$%", max_size=40), number=numbers)
+        def check(text: str, number: str) -> None:
+            assert (number in _number_tokens(text)) == self._present(number, text)
+
+        check()
