@@ -46,9 +46,10 @@ fuzz: setup
 	APPEALGEN_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest tests/hardening -m fuzz -q
 	APPEALGEN_SCHEMATHESIS_EXAMPLES=1000 $(BIN)/python -m pytest tests/hardening/test_schemathesis.py -q -s
 
-# 32 concurrent clients upload for 60 s (10% hostile files) to a real uvicorn server; prints p50/p95.
-load: setup
-	$(BIN)/python -m bench.load --clients 32 --seconds 60
+# 32 concurrent clients upload for 60 s (10% hostile files) to a real uvicorn server (2 workers,
+# the real index); prints p50/p95.
+load: index
+	$(BIN)/python -m bench.load --clients 32 --seconds 60 --workers 2 --index-dir .appealgen/index
 
 lint: setup
 	$(BIN)/ruff check appealgen tests

@@ -185,7 +185,11 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from appealgen.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers > 1:  # each worker process builds its app from the same APPEALGEN_* environment
+        uvicorn.run("appealgen.api.app:app_from_environment", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level)
+    else:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
@@ -285,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--host", default="127.0.0.1")
     sv.add_argument("--port", type=int, default=8000)
     sv.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    sv.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (about one per CPU core)")
     sv.set_defaults(fn=_cmd_serve)
 
     ks = sub.add_parser("keys", help="API keys: create, revoke, list")

@@ -85,3 +85,8 @@ def create_app(settings: Settings, deps: Services | None = None) -> FastAPI:
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body=settings.parse.max_bytes + BODY_OVERHEAD)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app built from APPEALGEN_* environment settings: the factory each uvicorn worker calls."""
+    return create_app(Settings())

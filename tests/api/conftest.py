@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -111,7 +112,21 @@ def live_server(
     built_index: object, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """uvicorn on 127.0.0.1 over a temporary SQLite file and the session's real index."""
-    base = tmp_path_factory.mktemp("live")
+    with _running_server(settings, tmp_path_factory.mktemp("live"), workers=1) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def live_server_two_workers(
+    built_index: object, settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """`appealgen serve --workers 2` over its own SQLite file and the session's real index."""
+    with _running_server(settings, tmp_path_factory.mktemp("live2"), workers=2) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _running_server(settings: Settings, base: Path, workers: int) -> Iterator[LiveServer]:
     env = {
         **os.environ,
         "APPEALGEN_INDEX_DIR": str(settings.index_dir),
@@ -147,6 +162,8 @@ def live_server(
                 str(port),
                 "--log-level",
                 "info",
+                "--workers",
+                str(workers),
             ],
             env=env,
             stdout=out,
