@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bench.live import serve
+from bench.live import add_server_arguments, retrieval_label, serve
 from bench.load import LoadReport, run_load
 
 LEVELS = (1, 16)
@@ -33,13 +33,12 @@ def main(argv: list[str] | None = None) -> None:
     """Start a server on loopback, warm it up, measure each concurrency level, print one line each."""
     p = argparse.ArgumentParser(description="POST /v1/appeals latency and throughput at 1 and 16 clients.")
     p.add_argument("--seconds", type=float, default=20.0, help="measuring time per level")
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    p.add_argument("--index-dir", type=Path, help="a built index (default: one fixed passage, no index needed)")
+    add_server_arguments(p)
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="appealgen-api-") as tmp, \
             serve(Path(tmp), index_dir=args.index_dir, workers=args.workers) as server:
-        retrieval = f"index {args.index_dir}" if args.index_dir else "fixed passage (no index)"
-        print(f"api bench: uvicorn on loopback, {args.workers} worker(s), template drafter, retrieval: {retrieval}")
+        print(f"api bench: uvicorn on loopback, {args.workers} worker(s), template drafter, "
+              f"retrieval: {retrieval_label(args.index_dir)}")
         run_load(server, clients=args.workers, seconds=2.0, hostile_share=0.0)  # warm-up: lazy loads, first imports
         for clients in LEVELS:
             print(api_line(run_load(server, clients=clients, seconds=args.seconds, hostile_share=0.0)))

@@ -152,6 +152,17 @@ def _wait_healthy(server: LiveServer, timeout_s: float) -> None:
         time.sleep(0.1)
 
 
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every bench that starts a server takes: workers and the index."""
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--index-dir", type=Path, help="a built index (default: one fixed passage, no index needed)")
+
+
+def retrieval_label(index_dir: Path | None) -> str:
+    """How the server retrieves, for the bench's first line."""
+    return f"index {index_dir}" if index_dir else "fixed passage (no index)"
+
+
 def app() -> FastAPI:
     """The app of one worker, from APPEALGEN_* settings (the fixed retriever when FIXED_RETRIEVER_ENV is 1)."""
     from appealgen.api.app import create_app

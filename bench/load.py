@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.live import DENIALS, LiveServer, serve
+from bench.live import DENIALS, LiveServer, add_server_arguments, retrieval_label, serve
 
 Files = dict[str, tuple[str, bytes, str]]
 
@@ -156,13 +156,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--hostile-share", type=float, default=0.1)
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    p.add_argument("--index-dir", type=Path, help="a built index (default: one fixed passage, no index needed)")
+    add_server_arguments(p)
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="appealgen-load-") as tmp, \
             serve(Path(tmp), index_dir=args.index_dir, workers=args.workers) as server:
-        retrieval = f"index {args.index_dir}" if args.index_dir else "fixed passage (no index)"
-        print(f"server: uvicorn, {args.workers} worker(s), template drafter, retrieval: {retrieval}")
+        print(f"server: uvicorn, {args.workers} worker(s), template drafter, retrieval: {retrieval_label(args.index_dir)}")
         report = run_load(server, args.clients, args.seconds, args.hostile_share)
     print(report.summary())
 

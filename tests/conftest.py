@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from appealgen.settings import Settings
+
+if TYPE_CHECKING:
+    from appealgen.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "denials"
@@ -36,3 +40,13 @@ def built_index(settings: Settings):
 
     docs = load_corpus(settings.corpus_dir)
     return HybridIndex.build(chunk_corpus(docs), default_embedder(settings), settings.index_dir, documents=len(docs))
+
+
+def bm25_pipeline(base: Path) -> Pipeline:
+    """The template pipeline over BM25 on the real corpus (no embedding index needed), storing under base."""
+    from appealgen.adapters.corpus_bm25 import CorpusBM25
+    from appealgen.pipeline import Pipeline
+    from appealgen.stages.draft import TemplateDrafter
+
+    settings = Settings(index_dir=base / "index", database_url=f"sqlite:///{base}/cases.db", corpus_dir=ROOT / "corpus")
+    return Pipeline(settings, retriever=CorpusBM25(ROOT / "corpus"), drafter=TemplateDrafter())

@@ -16,7 +16,6 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.knowledge.appeal_rules import deadlines, state_contacts
 from appealgen.knowledge.imr import DRUG_TREATMENT_CATEGORY, imr_table
 from appealgen.models import AppealResult
@@ -24,10 +23,9 @@ from appealgen.patient_facts import load_patient_facts
 from appealgen.pipeline import Pipeline
 from appealgen.settings import Settings
 from appealgen.stages.check import check
-from appealgen.stages.draft import TemplateDrafter
 from appealgen.stages.packet import HEADINGS, build_packet
 from appealgen.stages.render import render
-from tests.conftest import FIXTURE_IDS, FIXTURES, ROOT, SHARED
+from tests.conftest import FIXTURE_IDS, FIXTURES, ROOT, SHARED, bm25_pipeline
 
 IMR_CSV = SHARED / "ca_imr" / "Independent_Medical_Review__IMR__Determinations__Trend.no_findings.2001-2016.csv"
 
@@ -35,9 +33,7 @@ IMR_CSV = SHARED / "ca_imr" / "Independent_Medical_Review__IMR__Determinations__
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """The template pipeline with BM25 over the real corpus (no embedding index needed)."""
-    base = tmp_path_factory.mktemp("packet-pipeline")
-    settings = Settings(index_dir=base / "index", database_url=f"sqlite:///{base}/c.db", corpus_dir=ROOT / "corpus")
-    return Pipeline(settings, retriever=CorpusBM25(ROOT / "corpus"), drafter=TemplateDrafter())
+    return bm25_pipeline(tmp_path_factory.mktemp("packet-pipeline"))
 
 
 @pytest.fixture(scope="module")

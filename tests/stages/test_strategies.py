@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from appealgen.adapters.corpus_bm25 import CorpusBM25
 from appealgen.models import AppealResult, DraftInput, PatientFacts, PriorTreatment
 from appealgen.pipeline import Pipeline
-from appealgen.settings import Settings
 from appealgen.stages.check import check
 from appealgen.stages.draft import TemplateDrafter
 from appealgen.stages.render import to_markdown
 from appealgen.stages.strategies import step_therapy_law
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, bm25_pipeline
 
 TRAIN = ROOT / "eval" / "datasets" / "denials" / "train"
 ST_CA = TRAIN / "anthem-ca-aimovig-fe-st-01.pdf"  # Anthem, California, formulary + step therapy (Emgality, Ajovy)
@@ -28,9 +26,7 @@ PRIOR = [
 
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
-    base = tmp_path_factory.mktemp("strategies")
-    settings = Settings(index_dir=base / "index", database_url=f"sqlite:///{base}/cases.db", corpus_dir=ROOT / "corpus")
-    return Pipeline(settings, retriever=CorpusBM25(ROOT / "corpus"), drafter=TemplateDrafter())
+    return bm25_pipeline(tmp_path_factory.mktemp("strategies"))
 
 
 @pytest.fixture(scope="module")
