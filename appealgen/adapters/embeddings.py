@@ -12,7 +12,7 @@ import os
 import struct
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -62,6 +62,26 @@ def load_safetensors(path: Path) -> dict[str, np.ndarray]:
     return tensors
 
 
+def model_config(root: Path) -> dict:
+    """The model's config.json."""
+    return json.loads((root / "config.json").read_text())
+
+
+def load_tokenizer(root: Path, max_length: int) -> Any:
+    """The model's tokenizer, truncating at max_length and never padding (batches pad themselves)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def float_weights(path: Path) -> dict[str, np.ndarray]:
+    """The model's float tensors from its safetensors file, as float32."""
+    return {k: v.astype(np.float32) for k, v in load_safetensors(path).items() if v.dtype != np.int64}
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 in numpy: 6 BERT layers, 384 dimensions, mean pooling."""
 
@@ -69,19 +89,14 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, path: Path | None = None, max_length: int = 256, batch_size: int = 32) -> None:
-        from tokenizers import Tokenizer
-
         root = path or model_dir()
-        config = json.loads((root / "config.json").read_text())
+        config = model_config(root)
         self._heads = int(config["num_attention_heads"])
         self._layers = int(config["num_hidden_layers"])
         self._eps = float(config["layer_norm_eps"])
         self._batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=max_length)
-        self._tokenizer.no_padding()
-        w = load_safetensors(root / "model.safetensors")
-        self._w = _float_weights(w)
+        self._tokenizer = load_tokenizer(root, max_length)
+        self._w = float_weights(root / "model.safetensors")
         # Pre-transpose the dense weights once so the hot loop is plain x @ W.
         for i in range(self._layers):
             p = f"encoder.layer.{i}."
@@ -177,19 +192,14 @@ class OnnxMiniLMEmbedder:
     def __init__(self, cache_dir: Path | None = None, path: Path | None = None, max_length: int = 256,
                  batch_size: int = 16, quantize: bool = True, threads: int | None = None) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        from appealgen.adapters.minilm_onnx import cached_model, config_of
+        from appealgen.adapters.minilm_onnx import cached_model
 
         root = path or model_dir()
         self.name = MODEL_NAME + ("+onnx-int8" if quantize else "+onnx")
         self._batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=max_length)
-        self._tokenizer.no_padding()
-        weights_path = root / "model.safetensors"
-        self.model_path = cached_model(weights_path, _float_weights(load_safetensors(weights_path)), config_of(root),
-                                       cache_dir or Path(".appealgen/models"), quantize)
+        self._tokenizer = load_tokenizer(root, max_length)
+        self.model_path = cached_model(root, cache_dir or Path(".appealgen/models"), quantize)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or (os.cpu_count() or 1)
@@ -215,10 +225,6 @@ def default_embedder(settings: Settings | None = None) -> Embedder:
     """The embedder the index and queries use: MiniLM through onnxruntime, int8 weights."""
     cache = settings.model_cache_dir if settings is not None else None
     return OnnxMiniLMEmbedder(cache_dir=cache)
-
-
-def _float_weights(weights: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {k: v.astype(np.float32) for k, v in weights.items() if v.dtype != np.int64}
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:

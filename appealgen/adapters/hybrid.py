@@ -218,10 +218,9 @@ class HybridIndex:
     @classmethod
     def open(cls, index_dir: Path, embedder: Embedder, chroma_url: str | None = None) -> HybridIndex:
         """Open a built index; refuses one built with another embedding model."""
-        rebuild = REBUILD
         manifest_path = index_dir / "manifest.json"
         if not manifest_path.is_file():
-            raise IndexMissingError(f"No index at {index_dir}. {rebuild}")
+            raise IndexMissingError(f"No index at {index_dir}. {REBUILD}")
         try:
             manifest = Manifest.model_validate_json(manifest_path.read_text())
             chunks = [
@@ -231,11 +230,11 @@ class HybridIndex:
             ]
             keyword = KeywordIndex.load(index_dir / "bm25", len(chunks))
         except Exception as exc:  # noqa: BLE001 - any damage means rebuild
-            raise IndexMissingError(f"The index at {index_dir} is damaged ({type(exc).__name__}). {rebuild}") from None
+            raise IndexMissingError(f"The index at {index_dir} is damaged ({type(exc).__name__}). {REBUILD}") from None
         if manifest.model != embedder.name or manifest.dim != embedder.dim:
             raise IndexModelMismatchError(
                 f"The index was built with {manifest.model} ({manifest.dim} dims) but queries use "
-                f"{embedder.name} ({embedder.dim} dims). {rebuild}"
+                f"{embedder.name} ({embedder.dim} dims). {REBUILD}"
             )
         client = chroma_client(index_dir, chroma_url)
         where = chroma_url or str(index_dir)
@@ -244,9 +243,9 @@ class HybridIndex:
         except Exception as exc:  # noqa: BLE001
             if chroma_url and not _reachable(client):
                 raise DependencyError(f"Cannot reach the Chroma server at {chroma_url} ({type(exc).__name__}).") from None
-            raise IndexMissingError(f"The Chroma collection is missing at {where}. {rebuild}") from None
+            raise IndexMissingError(f"The Chroma collection is missing at {where}. {REBUILD}") from None
         if len(chunks) != manifest.chunks:
-            raise IndexMissingError(f"The index at {index_dir} is incomplete. {rebuild}")
+            raise IndexMissingError(f"The index at {index_dir} is incomplete. {REBUILD}")
         return cls(chunks, keyword, collection, embedder, manifest, index_dir)
 
     def search(self, query: str, filters: SearchFilters | None = None, k: int = 8, mode: Mode = "hybrid") -> list[Passage]:

@@ -10,7 +10,6 @@ keyed by the weights' hash; no torch, no hub download.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from appealgen.adapters.embeddings import float_weights, model_config
 from appealgen.errors import DependencyError
 
 GRAPH_VERSION = "2"  # bump when the graph below changes, so cached files are rebuilt
@@ -46,11 +46,9 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> bytes:
         nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
         return out
 
-    def linear(x: str, prefix: str, out: str, weight: np.ndarray | None = None, bias: np.ndarray | None = None) -> str:
-        w = weights[prefix + ".weight"].T if weight is None else weight
-        b = weights[prefix + ".bias"] if bias is None else bias
-        mm = node("MatMul", [x, const(out + ".w", w.astype(np.float32))], out + ".mm")
-        return node("Add", [mm, const(out + ".b", b.astype(np.float32))], out)
+    def linear(x: str, prefix: str, out: str) -> str:
+        mm = node("MatMul", [x, const(out + ".w", weights[prefix + ".weight"].T.astype(np.float32))], out + ".mm")
+        return node("Add", [mm, const(out + ".b", weights[prefix + ".bias"].astype(np.float32))], out)
 
     def layer_norm(x: str, prefix: str, out: str) -> str:
         return node("LayerNormalization", [x, const(out + ".g", weights[prefix + ".weight"]),
@@ -108,9 +106,13 @@ def build_graph(weights: dict[str, np.ndarray], config: dict) -> bytes:
     return model.SerializeToString()
 
 
-def cached_model(weights_path: Path, weights: dict[str, np.ndarray], config: dict, cache_dir: Path,
-                 quantize: bool = True) -> Path:
-    """The ONNX file for these weights, built (and int8-quantised) on first use and cached."""
+def cached_model(root: Path, cache_dir: Path, quantize: bool = True) -> Path:
+    """The ONNX file for the model in root, built (and int8-quantised) on first use and cached.
+
+    The file is named by a hash of the graph version and the weights file, so the weights are
+    read only when the file has to be built.
+    """
+    weights_path = root / "model.safetensors"
     digest = hashlib.sha256()
     digest.update(GRAPH_VERSION.encode())
     digest.update(str(weights_path.stat().st_size).encode())
@@ -128,7 +130,7 @@ def cached_model(weights_path: Path, weights: dict[str, np.ndarray], config: dic
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        fp32.write_bytes(build_graph(weights, config))
+        fp32.write_bytes(build_graph(float_weights(weights_path), model_config(root)))
         built = Path(tmp) / "out.onnx"
         if quantize:
             quantize_dynamic(fp32, built, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], per_channel=True,
@@ -137,8 +139,3 @@ def cached_model(weights_path: Path, weights: dict[str, np.ndarray], config: dic
             built = fp32
         os.replace(built, target)  # atomic: a concurrent builder never sees a half-written file
     return target
-
-
-def config_of(root: Path) -> dict:
-    """The model's config.json."""
-    return json.loads((root / "config.json").read_text())

@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import time
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -241,23 +242,33 @@ def _ask_server(conn: Connection, data: bytes, limits: ParseLimits) -> tuple[Any
     The child announces its pid before it reads the request, so the request is only sent to a
     running child, and a child that overruns the time limit can be killed.
     """
-    timed_out = errors.LimitExceededError(f"Reading the PDF took longer than {limits.timeout_s:g} s; it was stopped.")
+    deadline = time.monotonic() + limits.timeout_s  # one limit for the whole exchange
+
+    def answered() -> bool:
+        return conn.poll(max(0.0, deadline - time.monotonic()))
+
     try:
-        if not conn.poll(limits.timeout_s):
-            raise timed_out
+        if not answered():
+            raise _timed_out(limits)
         _, pid = conn.recv()
         conn.send((data, limits))
-        if not conn.poll(limits.timeout_s):
+        if not answered():
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)  # still running (it has not answered), so the pid is its own
-            raise timed_out
+            raise _timed_out(limits)
         return tuple(conn.recv())
     except (EOFError, ConnectionError):
-        raise errors.LimitExceededError(
-            "Reading the PDF exceeded the memory limit or crashed the reader; it was stopped."
-        ) from None
+        raise _reader_died() from None
     finally:
         conn.close()
+
+
+def _timed_out(limits: ParseLimits) -> errors.LimitExceededError:
+    return errors.LimitExceededError(f"Reading the PDF took longer than {limits.timeout_s:g} s; it was stopped.")
+
+
+def _reader_died() -> errors.LimitExceededError:
+    return errors.LimitExceededError("Reading the PDF exceeded the memory limit or crashed the reader; it was stopped.")
 
 
 def serve_one(conn: Connection) -> None:
@@ -276,15 +287,11 @@ def _run_forked(data: bytes, limits: ParseLimits) -> tuple[Any, ...]:
     sender.close()
     try:
         if not receiver.poll(limits.timeout_s):
-            raise errors.LimitExceededError(
-                f"Reading the PDF took longer than {limits.timeout_s:g} s; it was stopped."
-            )
+            raise _timed_out(limits)
         try:
             return tuple(receiver.recv())
         except EOFError:
-            raise errors.LimitExceededError(
-                "Reading the PDF exceeded the memory limit or crashed the reader; it was stopped."
-            ) from None
+            raise _reader_died() from None
     finally:
         if child.is_alive():
             child.kill()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -95,7 +94,7 @@ def test_cli_exits_3_with_one_line(damaged: Path) -> None:
     assert proc.returncode == 3
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "appealgen index" in lines[0]
-    assert "Traceback" not in proc.stderr and json.dumps(proc.stdout) is not None
+    assert "Traceback" not in proc.stderr
 
 
 def test_rebuilt_index_works_again(built_index: HybridIndex, embedder, tmp_path: Path) -> None:
