@@ -44,6 +44,36 @@ def ocr_tolerant(pattern: str) -> str:
     return "".join(out)
 
 
+_CONTRACTIONS = {
+    "can't": "cannot", "won't": "will not", "shan't": "shall not", "ain't": "is not",
+    "let's": "let us", "it's": "it is", "that's": "that is", "there's": "there is",
+}
+_CONTRACTION = re.compile(r"\b(?:\w+n't|can't|won't|it's|that's|there's|let's|\w+'(?:re|ve|ll|d|m))\b", re.IGNORECASE)
+_SUFFIXES = {"n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'d": " would", "'m": " am"}
+
+
+def expand_contractions(text: str) -> str:
+    """Spell contractions out ("doesn't" -> "does not", "we've" -> "we have").
+
+    Letters written in plain language say "we don't have an approval" where others say
+    "we do not have an approval"; pattern rules are written for the spelled-out form.
+    Curly apostrophes count as straight ones.
+    """
+    text = text.replace("\u2019", "'")
+
+    def spell(m: re.Match[str]) -> str:
+        word = m.group(0)
+        whole = _CONTRACTIONS.get(word.lower())
+        if whole:
+            return whole if word[0].islower() else whole[0].upper() + whole[1:]
+        for suffix, out in _SUFFIXES.items():
+            if word.lower().endswith(suffix):
+                return word[: -len(suffix)] + out
+        return word
+
+    return _CONTRACTION.sub(spell, text)
+
+
 _RIGHTS_HEADINGS = re.compile(ocr_tolerant(
     r"^\s*(?:[#*\-\s]*)(?:"
     r"(?:your(?: child's)?|the member's|important information about your|notice of|summary of your|explanation of your)?\s*"
@@ -96,7 +126,7 @@ _SENTENCE_END = re.compile(
     re.MULTILINE,
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
-_REASON_FIELD = re.compile(r"^(?:denial )?(?:reason|explanation|decision|rationale|remark|note|basis)", re.IGNORECASE)
+_REASON_FIELD = re.compile(r"^(?:denial )?(?:reason|explanation|decision|rationale|remark|note|basis|why)", re.IGNORECASE)
 
 
 class Sentence(BaseModel):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from appealgen.knowledge.codes import carc_table
-from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant, sentences
+from appealgen.knowledge.letter_layout import Sentence, expand_contractions, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
 
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
@@ -19,7 +19,7 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:our|the) (?:clinical |medical |coverage )?(?:policy|policy bulletin|criteria|guidelines?) requires? (?:a|an|that|at least)", 2.0),
     ("experimental_investigational", r"experimental|investigational|unproven|not proven|"
      r"insufficient (?:clinical |scientific )?evidence (?:of|to support|that)|considered (?:to be )?(?:unproven|experimental)", 2.5),
-    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
+    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for(?! (?:you|him|her|them|your|the member|this member|the patient|this patient)\b)|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
      r"(?:FDA[- ])?(?:labeled|approved) indications?|compendi(?:a|um)|not an? (?:FDA[- ]approved|labeled) (?:use|indication)", 2.0),
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
      r"first[- ]line|prerequisite (?:drug|therapy)|"
@@ -31,7 +31,7 @@ _RULES: list[tuple[str, str, float]] = [
      r"incomplete|insufficient (?:information|documentation|clinical information|records)|missing (?:documentation|information|records|lab)|"
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
      r"no (?:medical |clinical )?(?:records|documentation) (?:was|were)|requested (?:information|records|documentation) (?:was|were)|"
-     r"(?:were|was) not (?:provided|submitted|included|attached|sent|enclosed)|unable to (?:make a determination|complete (?:the|our) review)|"
+     r"(?:were|was) not (?:provided|submitted|included(?! in (?:the |any |these |those )?(?:stud|trial|clinical))|attached|sent|enclosed)|unable to (?:make a determination|complete (?:the|our) review)|"
      r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)|"
      r"did not (?:send|provide|submit|get)(?: us)? (?:the |this |all )?(?:information|records|documentation|medical records)|"
      r"we did not (?:get|receive) (?:this|the|these)|"
@@ -80,7 +80,7 @@ _RULES: list[tuple[str, str, float]] = [
     # one style of letter): the same bases, said other ways.
     ("medical_necessity", r"(?:does|do|did) not (?:meet|satisfy|fulfil?l) (?:the |our |your |plan's )?(?:[\w-]+ ){0,3}(?:criteria|guidelines|requirements|standards)|"
      r"not (?:reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
-     r"(?:criteria|guidelines?|policy) (?:calls? for|asks? for)", 2.0),
+     r"(?:criteria|guidelines?|policy)(?: [\w'-]+){0,3} (?:calls? for|asks? for)", 2.0),
     ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))|"
      r"only after (?:a |an )?(?:trial|you have (?:tried|used|taken|had))|once you have (?:tried|used|taken)|"
      r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|second[- ]line|"
@@ -103,6 +103,31 @@ _RULES: list[tuple[str, str, float]] = [
     ("timely_filing", r"within (?:\d+|one|two|twelve) (?:calendar )?(?:days|months|years?) (?:from|of|after) (?:the )?(?:date of service|service date)", 2.0),
     ("eligibility", r"(?:Medicare|Medicaid|another (?:health )?plan|other coverage|the other plan) is (?:your |the )?primary|"
      r"is (?:your |the )?primary (?:coverage|plan)|pays? (?:as )?(?:the )?secondary|bill (?:Medicare|the primary (?:plan|payer)) first", 2.0),
+    # Plain-language letters put words between the parts of a phrase ("pays for Tremfya for
+    # psoriasis only after", "the drug list for your plan does not include"): the same
+    # bases with a few words allowed in between. Contractions are spelled out first.
+    ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))|"
+     r"(?:requirement|requires?|required) (?:that )?(?:you|the member|members|patients?|a patient) (?:first )?(?:try|use|have tried|have used)|"
+     r"first[- ]step (?:drugs?|medications?|medicines?|therap(?:y|ies)|agents?|products?)|"
+     r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|had)|"
+     r"no (?:fills|claims|samples|record|records|history|evidence)(?: [\w-]+){0,6} (?:of|for) (?:any of )?(?:the |these |those )?(?:[\w-]+ )?(?:preferred|required|first-line|formulary|step|alternative)", 2.0),
+    ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:medicines?|treatments?|therap(?:y|ies)|options?|products?)", 1.0),
+    ("formulary_exclusion", r"(?:formulary|drug list|list of (?:covered )?(?:drugs|medicines|medications))(?: [\w'-]+){0,4} (?:does|do|did) not (?:include|list|contain|cover|have)|"
+     r"not (?:on|in|part of|listed on|listed in|included on|included in)(?: [\w'-]+){0,3} (?:formulary|drug list)", 2.5),
+    ("quantity_limit", r"(?:allows?|covers?|pays? for|limit(?:ed)? (?:is|to)|maximum (?:of|is)) up to (?:\d+|one|two|three|four)|"
+     r"(?:\w+ times|twice|double) (?:that amount|the (?:limit|amount|maximum|allowed|quantity))|"
+     r"(?:filled|dispensed|supplied) for more than (?:\d+|a|one) (?:days?|months?)|more than an? \d+-day supply|"
+     r"exceptions? to (?:this|the|that|our) (?:quantity |supply |dose |dosing )?limit", 2.0),
+    ("out_of_network", r"outside (?:of )?(?:its|our|the|your)(?: [\w'-]+){0,2} network", 2.0),
+    ("prior_authorization_required", r"must be (?:approved|authori[sz]ed|pre-?approved|pre-?certified) (?:by [\w ]{1,30} )?(?:before|in advance|ahead)|"
+     r"(?:not|no) (?:have |find |see )?(?:an? |any )?(?:approval|authori[sz]ation|precertification|prior authori[sz]ation)(?: [\w-]+){0,3} on file", 2.0),
+    ("prior_authorization_required", r"(?:needs?|requires?|must (?:have|get)) (?:an? |our |prior |advance )?(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,5} before|"
+     r"no record (?:that |of )?(?:your |the )?(?:provider|doctor|prescriber|you|anyone|facility)?(?: [\w]+){0,2} (?:asked for|requested|obtained|received|got)(?: or [\w]+)? (?:this |an? |the |any |our )?(?:approval|authori[sz]ation|precertification)|"
+     r"with\s?out (?:an? |the |our |prior |any )?(?:approval|authori[sz]ation|precertification)", 2.0),
+    ("out_of_network", r"not (?:an? )?(?:network|plan|in-plan|Kaiser|contracted) (?:provider|facility|physician|pharmacy|doctor|hospital|center|clinic|specialist)", 2.0),
+    ("off_label", r"not (?:FDA[- ])?approved by the (?:U\.?S\.? )?Food and Drug Administration (?:for|to treat)|not (?:a |an )?medically accepted indication", 2.0),
+    ("missing_information", r"(?:did not|have not|has not|never) (?:get|receive|see)(?: us)? (?:an? |the |any )?(?:[\w-]+ ){0,3}"
+     r"(?:MRI|scan|tests?|labs?|results?|reports?|notes?|records?|documentation|information|letter|form|imaging|biopsy|assessment|evaluation|measurements?|scores?)\b", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
@@ -112,6 +137,12 @@ _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |th
 # appropriate") states what could change the decision, not why it was made.
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
+# "Your plan does not cover services that are experimental": in one sentence, the exclusion
+# is how the experimental-treatment decision is applied, not a second reason.
+_SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}}
+# "Payment was not received by the end of the grace period" is about premiums, not records.
+_VETO = {"missing_information": re.compile(r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period)\b", re.IGNORECASE)}
+_CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,10 +195,12 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     weak_counts = not any(c.strong for c in cues)
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[float, Span, tuple[int, int]]] = {}
+    first: dict[str, tuple[int, int]] = {}  # where each basis is first stated
     for cue in cues:
         if not (cue.strong or weak_counts):
             continue
         scores[cue.basis] = scores.get(cue.basis, 0.0) + cue.gain
+        first.setdefault(cue.basis, cue.position)
         best = evidence.get(cue.basis)
         if best is None or cue.gain > best[0]:
             sent = cue.sentence
@@ -177,8 +210,9 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     if not chosen and evidence:
         # A denial always has a reason: with no cue over the threshold, the best one found is it.
         chosen = [max(evidence, key=lambda b: scores[b])]
-    # Primary: strongest score; on a tie, the basis stated first.
-    chosen.sort(key=lambda b: (-scores[b], evidence[b][2]))
+    # Primary: the basis the letter states first (its main reason comes first); a basis
+    # known only from an adjustment code comes after those the letter's words state.
+    chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
     return [
         DenialBasis(
             id=b,
@@ -195,14 +229,23 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
     for order, sent in enumerate(sents):
         if sent.in_rights_notice or sent.is_field:
             continue
+        text = expand_contractions(sent.text)
+        # A remittance line that glosses its adjustment codes repeats each code's catalogue
+        # wording ("lacks information or has billing errors"); the codes count on their own
+        # (see _add_carc), so such words alone do not settle a basis.
+        scale = 0.5 if _CODE_GLOSS.search(text) else 1.0
         matches = [
-            (basis, weight, m)
+            (basis, weight * scale, m)
             for basis, pattern, weight in _COMPILED
-            for m in pattern.finditer(sent.text)
-            if not _NEGATED.search(sent.text[max(0, m.start() - 40) : m.start()])
-            and not _HEDGED.search(sent.text[max(0, m.start() - 80) : m.start()])
+            for m in pattern.finditer(text)
+            if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
+            and not _HEDGED.search(text[max(0, m.start() - 80) : m.start()])
         ]
-        for (basis, weight), (count, first) in _most_specific(matches).items():
+        found = _most_specific(matches)
+        present = {basis for basis, _ in found}
+        for (basis, weight), (count, first) in found.items():
+            if present & _SUBSUMED_BY.get(basis, set()) or (basis in _VETO and _VETO[basis].search(text)):
+                continue
             cues.append(_Cue(basis, weight, count, sent, (order, first)))
     return cues
 
