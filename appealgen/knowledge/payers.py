@@ -45,6 +45,7 @@ class PayerDirectory(BaseModel):
             for m in pattern.finditer(text):
                 payer = by_alias[m.group(1) if exact else m.group(1).lower()]
                 found.append(PayerMatch(payer=payer, start=m.start(1), end=m.end(1)))
+        found.extend(self._blue_plans(text))
         # The two patterns (case-sensitive short acronyms, the rest ignoring case) may overlap:
         # keep the longer match.
         kept: list[PayerMatch] = []
@@ -52,6 +53,28 @@ class PayerDirectory(BaseModel):
             if not any(match.start < k.end and k.start < match.end for k in kept):
                 kept.append(match)
         return sorted(kept, key=lambda f: f.start)
+
+    def _blue_plans(self, text: str) -> list[PayerMatch]:
+        """Blue Cross and Blue Shield plans named with their state, listed or not.
+
+        "BlueCross BlueShield of Alabama", "Highmark Blue Cross Blue Shield West Virginia",
+        "Regence BlueShield of Idaho" and "Wellmark Blue Cross and Blue Shield" are each a
+        state's Blue plan (bcbs-<state>). A family name without a state means its home
+        state. Anthem's and Empire's Blue plans keep their own ids.
+        """
+        out: list[PayerMatch] = []
+        for m in _BLUE_PLAN.finditer(text):
+            family = (m.group("family") or "").lower()
+            if family in ("anthem", "empire"):
+                continue
+            state_name = m.group("post") or m.group("pre") or m.group("post2")
+            code = _STATE_CODES.get(" ".join(state_name.lower().split())) if state_name else _BLUE_HOMES.get(family)
+            if not code:
+                continue
+            payer_id = f"bcbs-{code.lower()}"
+            payer = self.get(payer_id) or Payer(id=payer_id, name=" ".join(m.group(0).split()), aliases=[])
+            out.append(PayerMatch(payer=payer, start=m.start(), end=m.end()))
+        return out
 
     def _alias_matchers(self) -> list[tuple[re.Pattern[str], dict[str, Payer], bool]]:
         """One alternation per case rule, longest alias first, compiled once."""
@@ -67,6 +90,34 @@ class PayerDirectory(BaseModel):
                 for exact, aliases in groups.items() if aliases
             ]
         return self._matchers
+
+
+_STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
+    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
+    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
+    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
+    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
+    "WI": "Wisconsin", "WY": "Wyoming",
+}
+_STATE_CODES = {name.lower(): code for code, name in _STATE_NAMES.items()}
+# Blue plan families and the state each is the Blue plan of when no other state is named
+# (Highmark Inc. is Pennsylvania's; its West Virginia, Delaware and New York plans carry the
+# state in their names).
+_BLUE_HOMES = {"highmark": "PA", "wellmark": "IA", "premera": "WA", "excellus": "NY", "carefirst": "MD",
+               "independence": "PA", "capital": "PA", "horizon": "NJ", "regence": ""}
+_STATE_ALT = "|".join(sorted((re.escape(n).replace(r"\ ", r"\s+") for n in _STATE_NAMES.values()), key=len, reverse=True))
+_BLUE_PLAN = re.compile(
+    rf"(?:\b(?P<family>Highmark|Regence|Wellmark|Premera|Excellus|CareFirst|Capital|Independence|Horizon|Anthem|Empire)\s+)?"
+    rf"(?:\b(?P<pre>{_STATE_ALT})\s+)?\bBlue\s?Cross(?:\s+(?:and|&))?(?:\s+Blue\s?Shield)?"
+    rf"(?:(?:\s+of)?(?:\s+the)?\s+(?P<post>{_STATE_ALT})\b)?"
+    rf"|\b(?P<family2>Regence|Highmark|Premera)\s+Blue\s?Shield(?:\s+of)?\s+(?P<post2>{_STATE_ALT})\b",
+    re.IGNORECASE,
+)
 
 
 def _alias_table(directory: PayerDirectory) -> list[tuple[str, Payer]]:

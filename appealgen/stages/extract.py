@@ -7,6 +7,7 @@ from datetime import date
 from typing import cast
 
 from appealgen.knowledge import codes as codeset
+from appealgen.knowledge.drug_names import find_drug
 from appealgen.knowledge.drugs import drug_lexicon
 from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
 from appealgen.knowledge.letter_reason import reason_span
@@ -36,14 +37,29 @@ DATE_RE = re.compile(
 )
 
 _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+# The plan's own member number first; a state or Medicare id only when the letter gives no other.
 _MEMBER_LABEL = re.compile(
-    r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|medicare|medicaid|medi-cal|insured|recipient|medical record)"
-    r"(?:'s)?\s*(?:id(?:entification)?|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
-    + r"|(?:^|\s{2,}|\b(?:Medi-Cal|Medicaid|FEP member)\s+)(?:ID(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*[:#]\s*"
+    r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
+    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
+    + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*[:#]\s*"
     + _ID_VALUE
-    + r"|\b(?-i:CIN)\s*[:#]\s*"
+    # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
+    + r"|^[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*[:#][ \t]*"
     + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
+)
+_STATE_ID_LABEL = re.compile(
+    r"\b(?:medicare|medicaid|medi-cal|client|providerone(?: client)?)(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#|index number)"
+    r"(?:\s*\((?-i:CIN|MBI)\))?(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
+    + r"|\b(?-i:CIN)\s*[:#]\s*" + _ID_VALUE,
+    re.IGNORECASE | re.MULTILINE,
+)
+# Words that, before "ID", name some other number (a group's, a claim's, a provider's).
+_NOT_MEMBER_OWNER = re.compile(
+    r"\b(?:group|claim|case|request|reference|ref|provider|tax|prescriber|npi|pharmacy|rx|bin|pcn|authorization|auth|"
+    r"tracking|document|payer|plan|employer|medicare|medicaid|medi-cal|mbi|dea|state|national|user|transaction|check|"
+    r"payment|eft|tin|ein|client|facility|vendor|submitter|batch|order)\b",
+    re.IGNORECASE,
 )
 _CLAIM_LABEL = re.compile(
     r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|precertification|precert|"
@@ -61,12 +77,14 @@ _LETTER_DATE_LABEL = re.compile(
 _SERVICE_DATE_LABELS = (
     re.compile(
         r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|(?-i:DOS)|svc date|infusion date|"
-        r"scheduled (?:infusion|treatment|service) date|treatment date)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
+        r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given )?on)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
         re.IGNORECASE,
     ),
     re.compile(
         r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
         r"date received|received on|requested on|date submitted|request received|review of this request on|"
+        r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
         r"^\s*received|^\s*submitted)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
         re.IGNORECASE | re.MULTILINE,
     ),
@@ -131,7 +149,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.payer, facts.pbm = _payer(text, boundary, spans)
     facts.plan_type = _plan_type(text, boundary, facts.payer)
     facts.state = _state(text, boundary, spans)
-    facts.member_id = _labelled(_MEMBER_LABEL, text, "member_id", spans)
+    facts.member_id = _member_id(text, spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
     facts.letter_date = _letter_date(text, boundary, spans)
     facts.service_date = next(
@@ -228,6 +246,18 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
     return m.group(1)
 
 
+def _member_id(text: str, spans: dict[str, Span]) -> str | None:
+    for m in _MEMBER_LABEL.finditer(text):
+        if m.group("owner") and _NOT_MEMBER_OWNER.search(m.group("owner")):
+            continue
+        group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i) and i != m.re.groupindex["owner"])
+        value = m.group(group)
+        if re.search(r"\d", value) and not DATE_RE.fullmatch(value):
+            spans["member_id"] = _span(m, group)
+            return value
+    return _labelled(_STATE_ID_LABEL, text, "member_id", spans)
+
+
 def _labelled(
     pattern: re.Pattern[str], text: str, field: str, spans: dict[str, Span], avoid: str | None = None
 ) -> str | None:
@@ -288,22 +318,12 @@ def _is_table_header(line: str) -> bool:
 
 
 def _drug(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
-    decision = text[:boundary]
-    mentions = drug_lexicon().find_all(decision) or drug_lexicon().find_all(text)
-    if not mentions:
-        m = re.search(
-            r"\b(?:drug|medication|medicine|product)(?: requested| name)?\s*:\s*([A-Za-z][A-Za-z0-9-]{2,30})",
-            decision,
-            re.IGNORECASE,
-        )
-        if not m:
-            return None
-        spans["drug"] = _span(m, 1)
-        return m.group(1).lower()
-    brand = next((m for m in mentions if m.name.lower() == m.drug.id), None)
-    chosen = brand or mentions[0]
-    spans["drug"] = Span(start=chosen.start, end=chosen.end, text=chosen.name)
-    return chosen.name.lower()
+    found = find_drug(text, boundary)
+    if found is None:
+        return None
+    name, start, end = found
+    spans["drug"] = Span(start=start, end=end, text=name)
+    return name.lower()
 
 
 def _codes(text: str) -> Codes:

@@ -1,0 +1,138 @@
+"""Finding the drug a denial letter is about, including drugs the lexicon does not know.
+
+The lexicon (drugs.yaml) covers the corpus drugs only; letters come for any specialty drug.
+A drug name shows itself by how letters write it:
+
+* on a request line: "Medication requested: Tremfya (guselkumab) 100 mg/mL pen";
+* as a brand with its nonproprietary name: "Leqembi (lecanemab-irmb)", "adalimumab (Humira)";
+* as a nonproprietary name, whose ending is a USAN/INN stem ("-mab", "-cept", "-tinib");
+* followed by a strength: "VYVGART 10 mg/kg", "Tezspire 210 mg".
+
+Each candidate word is scored on those signs and the best one, earliest on a tie, wins.
+A drug named in the letter's decision text beats one named only later (an alternative).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from appealgen.knowledge.drugs import drug_lexicon
+
+# Endings of nonproprietary drug names (USAN/INN stems), longest first where they overlap.
+_STEMS = (
+    "mab", "cept", "tinib", "nib", "ciclib", "parib", "lisib", "zomib", "glutide", "tide", "gepant",
+    "sen", "parvovec", "vec", "temcel", "cel", "ase", "ast", "imod", "kinra", "caftor", "tropin",
+    "platin", "taxel", "rubicin", "tecan", "stim", "lukast", "vir", "statin", "gliflozin", "gliptin",
+    "sartan", "pril", "dronate", "parin", "xaban", "gatran", "mycin", "cillin", "floxacin", "cycline",
+    "relin", "zumab", "ximab", "umab", "lumab", "citinib", "amide", "mide", "azole", "lizumab", "ercept",
+)
+_GENERIC = re.compile(
+    r"\b[a-z]{3,}(?:" + "|".join(sorted(_STEMS, key=len, reverse=True)) + r")(?:-[a-z]{4})?(?:\s+(?:alfa|beta|pegol)(?:-[a-z]{4})?)?\b"
+)
+_WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+# "Tremfya (guselkumab)" and "adalimumab (Humira)".
+_BRAND_GENERIC = re.compile(rf"\b({_WORD})\s*\(\s*([a-z][a-z/;, -]{{3,80}}?)\s*\)")
+_BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+_GENERIC_BRAND = re.compile(rf"\b([a-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?)\s*\(\s*({_BRAND})\s*\)")
+_STRENGTH = re.compile(rf"\b({_WORD})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+_REQUEST_LINE = re.compile(
+    r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
+    r"(?: requested| billed| name| injection|/service)?|requested|billed)[ \t]*:[ \t]*([^\n]{3,120})$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Words that start request lines or dose descriptions but never name a drug.
+_NOT_DRUG = set(
+    "re request requested for of the a an to and or coverage decision decisions prior authorization pre-service "
+    "precertification appeal claim claims service services drug drugs medication medicine prescription treatment "
+    "item product inj injection injections infusion infusions iv sc oral tablet tablets capsule capsules pen pens "
+    "vial vials syringe syringes dose doses unclassified biologic biologics gene therapy one-time single total "
+    "maximum daily weekly monthly every per up each office home hospital outpatient specialty brand generic "
+    "not on in at is was your our we you patient member plan units unit mg ml hcpcs cpt ndc code codes "
+    "date page notice letter loading induction maintenance starting first second".split()
+)
+
+
+@dataclass
+class _Candidate:
+    name: str
+    start: int
+    end: int
+    signs: dict[str, float]
+
+    @property
+    def score(self) -> float:
+        return sum(self.signs.values())
+
+
+def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
+    """The drug a letter is about: (name as written, start, end), or None.
+
+    Args:
+        text: the letter.
+        boundary: where its rights notice starts; names before it count more.
+    """
+    lexicon = drug_lexicon()
+    found: dict[str, _Candidate] = {}
+
+    def add(name: str, start: int, sign: str, points: float) -> None:
+        key = name.lower()
+        if key in _NOT_DRUG or len(key) < 3 or not re.search(r"[a-z]{3}", key) or re.search(r"\d", key):
+            return
+        cand = found.setdefault(key, _Candidate(name, start, start + len(name), {}))
+        if start < cand.start:
+            cand.name, cand.start, cand.end = name, start, start + len(name)
+        # Each sign counts once, however often the name recurs; in the rights notice, half.
+        cand.signs[sign] = max(cand.signs.get(sign, 0.0), points if start < boundary else points / 2)
+
+    for m in _REQUEST_LINE.finditer(text):
+        value_start = m.start(1)
+        for w in re.finditer(_WORD, m.group(1)):
+            if w.group(0).lower() in _NOT_DRUG:
+                continue
+            if w.group(0)[0].isupper() or _GENERIC.fullmatch(w.group(0)) or lexicon.get(w.group(0)):
+                add(w.group(0), value_start + w.start(), "request line", 4.0)
+            break
+    for m in _BRAND_GENERIC.finditer(text):
+        if _GENERIC.search(m.group(2)) and m.group(1)[0].isupper() and not _GENERIC.fullmatch(m.group(1).lower()):
+            add(m.group(1), m.start(1), "beside its generic", 3.0)
+    for m in _GENERIC_BRAND.finditer(text):
+        if _GENERIC.fullmatch(m.group(1)):
+            add(m.group(2), m.start(2), "beside its generic", 3.0)
+    for mention in lexicon.find_all(text):
+        add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
+    for m in _STRENGTH.finditer(text):
+        if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
+            add(m.group(1), m.start(1), "strength", 1.5)
+    for m in _GENERIC.finditer(text.lower()):
+        if " " not in m.group(0):
+            add(text[m.start() : m.end()], m.start(), "generic stem", 0.5)
+    if not found:
+        return None
+    # A brand written beside its generic stands for it: "adalimumab (Humira)" is about Humira.
+    for m in _GENERIC_BRAND.finditer(text):
+        generic, brand = found.get(m.group(1).lower()), found.get(m.group(2).lower())
+        if generic and brand and _GENERIC.fullmatch(m.group(1)):
+            _merge(generic, into=brand)
+    for m in _BRAND_GENERIC.finditer(text):
+        brand = found.get(m.group(1).lower())
+        for g in re.split(r"[/;, ]+", m.group(2)):
+            generic = found.get(g.lower())
+            if brand and generic and generic is not brand:
+                _merge(generic, into=brand)
+    for cand in found.values():
+        drug = lexicon.get(cand.name)
+        brand = found.get(drug.id) if drug else None
+        if brand is not None and brand is not cand:
+            _merge(cand, into=brand)
+    best = max(found.values(), key=lambda c: (c.score, -c.start))
+    if best.score < 1.5:
+        return None
+    return best.name, best.start, best.end
+
+
+def _merge(other: _Candidate, into: _Candidate) -> None:
+    """Count another name's signs (a generic's, say) toward the name it stands for."""
+    for sign, points in other.signs.items():
+        into.signs[sign] = max(into.signs.get(sign, 0.0), points)
+    other.signs = {}
