@@ -91,9 +91,13 @@ _SERVICE_DATE_LABELS = (
 )
 _DEADLINE = re.compile(
     r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
-    r"thirty|ninety|one hundred twenty|four months?)\s*(?:\((?:\d{1,3})\)\s*)?"
-    r"(?P<kind>calendar\s+|business\s+|working\s+)?days?",
+    r"thirty|ninety|one hundred twenty|four months?|six|twelve)\s*(?:\((?:\d{1,3})\)\s*)?"
+    r"(?P<kind>calendar\s+|business\s+|working\s+)?(?P<unit>days?|months?)",
     re.IGNORECASE,
+)
+_NOT_FILING_WINDOW = re.compile(
+    r"\bwe (?:will|must|usually) (?:\w+ )?(?:decide|respond|answer|send|make|notify|review|tell|give|process|complete)|"
+    r"\b(?:decide|respond|answer)\b|(?:make|send|give|issue) (?:a |our |you a |its )?decision|peer[- ]to[- ]peer|\bdiscuss|\bspeak with|\btalk with"
 )
 _WORD_NUMBERS = {
     "thirty": 30, "sixty": 60, "sixty-five": 65, "ninety": 90, "one hundred twenty": 120,
@@ -113,16 +117,24 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("fehb", r"Federal Employees Health Benefits|\bFEHB\b|Office of Personnel Management|\bOPM\b|"
      r"Federal Employee Program|Service Benefit Plan", 3.0),
     ("erisa_self_funded", r"self-funded|self-insured|\bASO\b|administrative services only|"
-     r"claims administrator for (?:your|the) (?:employer|plan)|plan sponsor|your employer's (?:group )?health plan", 3.0),
-    ("aca_marketplace", r"Marketplace|HealthCare\.gov|Covered California|Exchange plan|Ambetter|"
+     r"claims administrator for (?:your|the) (?:employer|plan)|your employer's (?:group )?health plan", 3.0),
+    # PBMs call any client a "plan sponsor", insurers included: alone it settles nothing.
+    ("erisa_self_funded", r"plan sponsor", 0.3),
+    ("aca_marketplace", r"[Mm]arketplace|HealthCare\.gov|Covered California|Exchange plan|Ambetter|"
+     # State-based exchanges.
+     r"CoverME|Pennie|Get Covered (?:Illinois|New Jersey|NJ)|Nevada Health Link|Connect for Health Colorado|"
+     r"Washington Healthplanfinder|NY State of Health|Georgia Access|Your Health Idaho|Access Health CT|"
+     r"Maryland Health Connection|MNsure|BeWell ?NM|kynect|Covered California|Massachusetts Health Connector|"
+     r"Vermont Health Connect|DC Health Link|Virginia'?s Insurance Marketplace|"
      r"individual (?:and family )?(?:health |HMO |PPO |EPO )?plan|\b(?:Bronze|Silver|Gold|Platinum) \d{3,4}\b", 2.0),
     ("commercial_fully_insured", r"fully[- ]insured|group (?:health )?(?:insurance )?policy|"
-     r"insured (?:group )?plan|insured by|employer group plan|commercial plan|\bPPO plan\b|\bHMO plan\b", 1.5),
+     r"insured (?:group )?plan|[Ii]nsured by|INSURED BY|employer group plan|commercial plan|\bPPO plan\b|\bHMO plan\b", 1.5),
     ("erisa_self_funded", r"\bERISA\b|Employee Retirement Income Security Act|section 502\(a\)", 1.0),
 ]
 _URGENT = re.compile(
     r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"
-    r"determination|pre-service|coverage|prior authorization)|"
+    r"determination|pre-service|coverage|prior authorization|authorization (?:decision|request|review))|"
+    r"\bfast \((?:expedited|urgent)\)\s+(?:decision|review|request)|"
     r"\brequest type\s*:\s*(?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
     re.IGNORECASE,
 )
@@ -212,11 +224,19 @@ def _plan_type(text: str, boundary: int, payer: str | None) -> PlanType:
     hint = entry.plan_type_hint if entry else None
     if hint:
         scores[hint] = scores.get(hint, 0.0) + 2.0
-    best = max(scores.items(), key=lambda kv: kv[1])[0] if scores else "unknown"
+    best, score = max(scores.items(), key=lambda kv: kv[1]) if scores else ("unknown", 0.0)
+    if score < 0.4:
+        return "unknown"  # only passing mentions (a rights notice's, a PBM's "plan sponsor")
     return cast(PlanType, best)
 
 
 _FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")
+
+
+_BLOCK_END = re.compile(r"^\s*(?:dear\b|re:|to:|date\b|(?:letter|notice) date|\d{1,2}/\d{1,2}/\d{2,4}\s*$|\d{4}-\d{2}-\d{2}\s*$|"
+                        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\s*$|"
+                        r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\s*$|"
+                        r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day,)", re.IGNORECASE)
 
 
 def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
@@ -226,14 +246,17 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
     previous_is_payer = False
     for line in lines:
         payer_line = bool(payer_directory().find_all(line)) or bool(
-            re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|Unit\b|Provider|Billing", line, re.IGNORECASE)
+            re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|\bUnit\b(?!\s*#?\d)|Provider|\bBilling\b|"
+                      r"^\s*(?:Payee|Pay to|Prescriber|Pharmacy|Facility|Physician|Rendering|Servicing|Vendor)\b",
+                      line, re.IGNORECASE)
         )
+        # A sender's block (name, team, street, city) runs on until a date, a field or a greeting;
+        # its city line belongs to the payer or provider too.
+        continued = previous_is_payer and not _FIELD_START.match(line) and not _BLOCK_END.match(line)
         for m in _STATE_ZIP.finditer(line):
             if m.group(1) in _US_STATES:
-                # A city line right under a payer's street line belongs to the payer too.
-                continued = previous_is_payer and not _FIELD_START.match(line)
                 candidates.append((1 if payer_line or continued else 0, m, offset))
-        previous_is_payer = payer_line
+        previous_is_payer = (payer_line or continued) and not _BLOCK_END.match(line) and bool(line.strip())
         offset += len(line) + 1
     if not candidates:
         return None
@@ -338,7 +361,8 @@ def _codes(text: str) -> Codes:
     for m in codeset.HCPCS_RE.finditer(text):
         code = m.group(1).upper()
         context = text[max(0, m.start() - 60) : m.start()].lower()
-        if (code in known_hcpcs or re.search(r"hcpcs|j-?code|procedure|billing code", context)) and code not in found.hcpcs:
+        labelled = re.search(r"hcpcs|j-?code|procedure|billing code|codes? billed|billed", context)
+        if (code in known_hcpcs or labelled or _in_claim_line(text, m)) and code not in found.hcpcs:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
         context = text[max(0, m.start() - 40) : m.start()]
@@ -369,7 +393,8 @@ def _in_claim_line(text: str, m: re.Match[str]) -> bool:
     line_end = text.find("\n", m.end())
     line = text[line_start : line_end if line_end >= 0 else len(text)]
     zip_code = re.search(r"\b[A-Z]{2}\s*$", text[line_start : m.start()])
-    return bool(DATE_RE.search(line) and re.search(r"\$\s?\d", line)) and not zip_code
+    money = re.search(r"\$\s?\d|(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])", line)
+    return bool(money) and not zip_code and not re.search(r"P\.?\s?O\.?\s+Box", line, re.IGNORECASE)
 
 
 def _deadline(text: str, spans: dict[str, Span]) -> int | None:
@@ -377,9 +402,20 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
         context = text[max(0, m.start() - 200) : m.end() + 120].lower()
         if not re.search(r"appeal|reconsideration|redetermination|grievance|review", context):
             continue
-        raw = m.group("n").lower()
-        if raw.startswith("four month"):
+        # The member's time to ask, not the plan's time to answer or a peer-to-peer call window.
+        start = max(text.rfind(". ", 0, m.start()), text.rfind(".\n", 0, m.start()), text.rfind("\n\n", 0, m.start()), 0)
+        before = " ".join(text[start : m.start()].lower().split())
+        after = " ".join(text[m.end() : m.end() + 60].lower().split())
+        if _NOT_FILING_WINDOW.search(before + " " + after[:40]):
             continue
+        if re.match(r"(?:of|from|after) (?:the )?(?:date of service|service date|date the service)", after) or re.search(
+            r"\b(?:opm|office of personnel management|external review|independent review|fair hearing|state hearing)\b|"
+            r"reconsideration decision|appeal decision", before + " " + after[:40]
+        ):
+            continue  # a claim filing limit, or the deadline of a later review level
+        raw = m.group("n").lower()
+        if raw.startswith("four month") or m.group("unit").lower().startswith("month"):
+            return None  # the first-level deadline is given in months, not days
         days = int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
         if days and days >= 14:
             spans["stated_deadline_days"] = _span(m)

@@ -147,6 +147,44 @@ class TestClassifyGeneralises:
         assert _bases(text) == ["prior_authorization_required"]
 
 
+    @pytest.mark.parametrize(
+        ("sentence", "basis"),
+        [
+            # Contractions, and words between a phrase's parts.
+            ("Your plan doesn't pay for care from providers outside the Brightwater network.", "out_of_network"),
+            ("We don't have an approval on file for the 05/02/2026 infusion.", "prior_authorization_required"),
+            ("The plan pays for Sotyktu for psoriasis only after a trial of two preferred agents.", "step_therapy"),
+            ("The drug list for your plan does not include Sotyktu.", "formulary_exclusion"),
+            ("Your plan allows up to 4 vials every 28 days, and the request was for 8.", "quantity_limit"),
+            ("Sotyktu is not approved by the Food and Drug Administration for this condition.", "off_label"),
+        ],
+    )
+    def test_plain_language_wordings(self, sentence: str, basis: str) -> None:
+        assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    def test_primary_is_the_basis_stated_first(self) -> None:
+        # The second reason has more cue words than the first; the first is still the main reason.
+        text = ("We cannot approve this request. 1. The plan covers this drug only after you have tried methotrexate.\n"
+                "2. The quantity requested is more than the plan allows, exceeds the dose limit, and exceeds the "
+                "maximum units.")
+        assert _bases(text) == ["step_therapy", "quantity_limit"]
+
+    def test_experimental_exclusion_is_one_basis(self) -> None:
+        text = "We cannot approve this request. Your plan does not cover services that are experimental or investigational."
+        assert _bases(text) == ["experimental_investigational"]
+
+    def test_premium_grace_period_is_not_missing_information(self) -> None:
+        text = ("We cannot pay this claim. Your coverage ended on 04/30/2026 because the premium payment was not received "
+                "by the end of the grace period.")
+        assert _bases(text) == ["eligibility"]
+
+    def test_code_gloss_alone_adds_no_basis(self) -> None:
+        # The gloss of CARC 16 repeats "lacks information"; the letter's own words say coding.
+        text = ("The claim was billed with an invalid HCPCS code for the drug given.\n"
+                "Adjustment codes: CARC 16 (claim lacks information or has billing errors).")
+        assert _bases(text) == ["coding_billing_error"]
+
+
 class TestDecisionText:
     def test_reason_skips_the_announcement_and_next_steps(self) -> None:
         text = (

@@ -1,0 +1,100 @@
+"""Drug names the lexicon does not know, Blue plans by state, contractions, member ids."""
+
+from __future__ import annotations
+
+import pytest
+
+from appealgen.knowledge.drug_names import find_drug
+from appealgen.knowledge.letter_layout import expand_contractions
+from appealgen.knowledge.payers import payer_directory
+from appealgen.stages.extract import extract
+from appealgen.stages.parse import parse
+
+
+def _drug(text: str) -> str | None:
+    found = find_drug(text, len(text))
+    if found is None:
+        return None
+    name, start, end = found
+    assert text[start:end] == name  # the span points at the name
+    return name.lower()
+
+
+class TestFindDrug:
+    def test_request_line_beats_an_alternative_the_lexicon_knows(self) -> None:
+        text = ("Medication requested: Sotyktu (deucravacitinib) 6 mg tablet\n\n"
+                "Your plan covers Sotyktu after a trial of Humira (adalimumab) or another preferred drug.")
+        assert _drug(text) == "sotyktu"
+
+    def test_brand_beside_its_generic_in_prose(self) -> None:
+        assert _drug("We reviewed the request for Kevzara (sarilumab) for rheumatoid arthritis.") == "kevzara"
+
+    def test_generic_then_brand_names_the_brand(self) -> None:
+        assert _drug("Drug: risankizumab-rzaa (Skyrizi) 150 mg/mL pen") == "skyrizi"
+
+    def test_generic_only_is_kept_as_written(self) -> None:
+        assert _drug("Service requested: tocilizumab 162 mg/0.9 mL prefilled syringe") == "tocilizumab"
+
+    def test_name_before_a_strength_in_a_claim_row(self) -> None:
+        assert _drug("1   J3590  Unclassified biologic - ZYMFENTRA 120 mg   $6,210.00   $0.00   CO-29") == "zymfentra"
+
+    def test_no_drug_named(self) -> None:
+        assert _drug("Your claim was received after the filing deadline. Please call us with questions.") is None
+
+    def test_codes_and_payer_lines_are_not_drugs(self) -> None:
+        assert _drug("Product: Humana Gold Plus (HMO)\nCO-197: Precertification absent.\nJ3590 billed.") is None
+
+
+class TestBluePlans:
+    @pytest.mark.parametrize(
+        ("text", "payer"),
+        [
+            ("BlueCross BlueShield of Vermont", "bcbs-vt"),
+            ("Highmark Blue Cross Blue Shield Delaware", "bcbs-de"),
+            ("Highmark Blue Shield", "bcbs-pa"),
+            ("Regence BlueCross BlueShield of Oregon", "bcbs-or"),
+            ("Arkansas Blue Cross and Blue Shield", "bcbs-ar"),
+            ("Anthem Blue Cross and Blue Shield of Maine", "anthem"),
+            ("Magnolia Health", "centene"),
+        ],
+    )
+    def test_state_plans(self, text: str, payer: str) -> None:
+        assert [m.payer.id for m in payer_directory().find_all(f"{text}\nP.O. Box 100")] == [payer]
+
+    def test_association_is_no_plan(self) -> None:
+        assert payer_directory().find_all("An independent licensee of the Blue Cross and Blue Shield Association.") == []
+
+
+def test_contractions_are_spelled_out() -> None:
+    assert expand_contractions("We don't have it; it isn't covered, can't be paid and won't be. Cigna's plan") == (
+        "We do not have it; it is not covered, cannot be paid and will not be. Cigna's plan"
+    )
+
+
+def _facts(text: str):  # noqa: ANN202 - DenialFacts
+    return extract(parse(text.encode(), name="a.txt"))
+
+
+class TestMemberId:
+    def test_plan_number_beats_the_state_id(self) -> None:
+        facts = _facts("Medicaid ID: 6218835071\nMolina member ID: MHW-118240093\n\nYour request is denied.")
+        assert facts.member_id == "MHW-118240093"
+
+    def test_plan_named_id_label(self) -> None:
+        assert _facts("Group ID: 771203\nHighmark ID:   XHP612330457\n\nDenied.").member_id == "XHP612330457"
+
+    def test_state_id_when_it_is_the_only_one(self) -> None:
+        assert _facts("Medi-Cal ID (CIN): 93120487F\n\nDenied.").member_id == "93120487F"
+
+
+class TestDeadline:
+    def test_plan_answer_times_and_later_levels_are_not_the_deadline(self) -> None:
+        text = ("We denied the request.\n\nYour appeal rights\nYour doctor may call us within 14 days for a peer-to-peer "
+                "review. If you disagree, you may ask us to reconsider within 6 months of this letter. We will "
+                "respond within 30 days. You may ask OPM to review it within 90 days after our reconsideration decision.")
+        assert _facts(text).stated_deadline_days is None
+
+    def test_days_deadline_after_a_call_window(self) -> None:
+        text = ("We denied the request.\n\nYour doctor may discuss this with our reviewer within 14 days.\n"
+                "You have 180 days from the date you receive this letter to file an appeal.")
+        assert _facts(text).stated_deadline_days == 180
