@@ -171,7 +171,9 @@ def _text_sections(path: Path) -> tuple[str, date | None, str]:
     if not headings:
         return path.stem, None, f"## {path.stem}\n\n{text}"
     # A leaflet's own title line ("Package leaflet: Information for the user") names the document.
-    own = next((h.strip() for h in headings if re.search(r"leaflet|prescribing information|summary of product", h, re.IGNORECASE)), None)
+    own = next(
+        (h.strip() for h in headings if re.search(r"leaflet|prescribing information|summary of product", h, re.IGNORECASE)), None
+    )
     drug = path.stem.split("_")[0].capitalize()
     return (f"{drug} {own}" if own else path.stem.replace("_", " ")), None, text
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-
-DateType = date  # fields named `date` shadow the type inside their class
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+DateType = date  # fields named `date` shadow the type inside their class
 
 BasisId = Literal[
     "medical_necessity",

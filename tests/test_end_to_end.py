@@ -100,7 +100,9 @@ class TestDraft:
         assert report["passed"] is False and any(f["rule"] == "citation_resolves" for f in report["findings"])
 
     def test_unsupported_number_fails_check(self, drafted: Path, env, tmp_path: Path) -> None:
-        letter = (drafted / "letter.md").read_text().replace("## Request", "The patient has had 47 bleeding episodes this year.\n\n## Request")
+        letter = (drafted / "letter.md").read_text().replace(
+            "## Request", "The patient has had 47 bleeding episodes this year.\n\n## Request"
+        )
         edited = tmp_path / "letter.md"
         edited.write_text(letter)
         proc = run_cli("check", str(edited), "--result", str(drafted / "result.json"), "--json", env=env)
@@ -122,7 +124,9 @@ class TestInterfaces:
         assert set(bases[0]["evidence"]) == {"start", "end", "text"}
 
     def test_retrieve_json(self, env) -> None:
-        proc = run_cli("retrieve", "Hemgenix dosing genome copies per kilogram", "--drug", "hemgenix", "-k", "3", "--json", env=env)
+        proc = run_cli(
+            "retrieve", "Hemgenix dosing genome copies per kilogram", "--drug", "hemgenix", "-k", "3", "--json", env=env
+        )
         passages = json.loads(proc.stdout)["passages"]
         assert passages and set(passages[0]) == {"id", "source", "title", "section", "text", "score"}
         assert passages[0]["id"].startswith("hemgenix#")
@@ -134,7 +138,9 @@ class TestInterfaces:
         assert rows and {r["status"] for r in rows} <= {"met", "not_met", "missing"}
 
     def test_deadlines_json(self, env) -> None:
-        proc = run_cli("deadlines", "--plan-type", "medicare_advantage", "--state", "IL", "--letter-date", "2026-09-15", "--json", env=env)
+        proc = run_cli(
+            "deadlines", "--plan-type", "medicare_advantage", "--state", "IL", "--letter-date", "2026-09-15", "--json", env=env
+        )
         rows = json.loads(proc.stdout)["deadlines"]
         assert all({"step", "due", "days", "citation"} <= set(r) for r in rows)
 

@@ -14,7 +14,11 @@ from appealgen.errors import InputError
 from appealgen.ingest import ingest
 from tests.conftest import ROOT, SHARED
 
-QUERIES = [json.loads(line) for line in (ROOT / "eval" / "datasets" / "retrieval" / "queries.jsonl").read_text().splitlines() if line.strip()]
+QUERIES = [
+    json.loads(line)
+    for line in (ROOT / "eval" / "datasets" / "retrieval" / "queries.jsonl").read_text().splitlines()
+    if line.strip()
+]
 
 SPL = SHARED / "real_labels" / "humira_spl_2013-09-30.xml"
 LEAFLET = SHARED / "real_labels" / "hemgenix_EU_package_leaflet_en.txt"
@@ -47,7 +51,10 @@ class TestIngestedRetrieval:
         folder = tmp_path_factory.mktemp("ingest") / "index"
         shutil.copytree(settings.index_dir, folder)
         index = HybridIndex.open(folder, default_embedder(settings))
-        docs = [ingest(SPL, drug="humira", doc_id="humira-spl-2013"), ingest(LEAFLET, drug="hemgenix", doc_id="hemgenix-ema-leaflet", title="Hemgenix EMA package leaflet (EU)")]
+        docs = [
+            ingest(SPL, drug="humira", doc_id="humira-spl-2013"),
+            ingest(LEAFLET, drug="hemgenix", doc_id="hemgenix-ema-leaflet", title="Hemgenix EMA package leaflet (EU)"),
+        ]
         index.add(chunk_corpus(docs), documents=2)
         return index
 
@@ -60,7 +67,9 @@ class TestIngestedRetrieval:
         f = q["filters"]
         hits = index.search(q["query"], SearchFilters(drug=f["drug"], kinds=f["kinds"]), k=5)[:within]
         assert any(
-            hit.id == r if isinstance(r, str) else (hit.doc_id == r["doc"] and r["section_contains"].lower() in hit.section.lower())
+            hit.id == r
+            if isinstance(r, str)
+            else (hit.doc_id == r["doc"] and r["section_contains"].lower() in hit.section.lower())
             for hit in hits
             for r in q["relevant"]
         ), [(h.id, h.section) for h in hits]

@@ -88,7 +88,9 @@ def test_checker_catches_what_the_model_invents(server: str, built_index, settin
     from appealgen.pipeline import Pipeline
 
     name = "cigna_ca_medical_necessity"
-    result = Pipeline(settings, retriever=built_index).run(FIXTURES / f"{name}.pdf", load_patient_facts(FIXTURES / f"{name}.facts.json"))
+    result = Pipeline(settings, retriever=built_index).run(
+        FIXTURES / f"{name}.pdf", load_patient_facts(FIXTURES / f"{name}.facts.json")
+    )
     chat = OpenAICompatibleChat(Settings(llm_base_url=server, llm_model="smollm2", llm_max_tokens=150, llm_timeout_s=120))
     invented = chat.complete(
         "You write insurance appeals.",

@@ -7,6 +7,7 @@ server URL is configured), `bm25/`, `chunks.jsonl` (row order of the BM25 index)
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -173,10 +174,8 @@ class HybridIndex:
         started = time.perf_counter()
         index_dir.mkdir(parents=True, exist_ok=True)
         client = chroma_client(index_dir, chroma_url)
-        try:
+        with contextlib.suppress(Exception):  # absent collection
             client.delete_collection(COLLECTION)
-        except Exception:  # noqa: BLE001 - absent collection
-            pass
         collection = client.create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
         _add_vectors(collection, chunks, embedder, progress, batch)
         return cls._finish(chunks, collection, embedder, index_dir, documents, started)

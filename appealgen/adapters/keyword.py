@@ -10,7 +10,10 @@ import numpy as np
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.-][a-z0-9]+)*")
 _STOP = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its", "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with", "your", "you", "we", "our", "not"]
+    [
+        "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is", "it", "its",
+        "of", "on", "or", "that", "the", "this", "to", "was", "were", "will", "with", "your", "you", "we", "our", "not",
+    ]
 )
 
 

@@ -110,7 +110,12 @@ def deadlines(plan_type: str | None, state: str | None, letter_date: date | None
                     "step": "external_review",
                     "title": f"{er.get('program_name') or 'External review'} ({state_row['name']})",
                     "decision_timeframe": "; ".join(
-                        x for x in (er.get("standard_decision"), er.get("expedited_decision") and f"expedited: {er['expedited_decision']}") if x
+                        x
+                        for x in (
+                            er.get("standard_decision"),
+                            er.get("expedited_decision") and f"expedited: {er['expedited_decision']}",
+                        )
+                        if x
                     ) or None,
                     "file_with": er.get("administered_by"),
                 },

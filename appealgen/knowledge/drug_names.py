@@ -42,15 +42,16 @@ _REQUEST_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Words that start request lines or dose descriptions but never name a drug.
-_NOT_DRUG = set(
+_NOT_DRUG_WORDS = (
     "re request requested for of the a an to and or coverage decision decisions prior authorization pre-service "
     "precertification appeal claim claims service services drug drugs medication medicine prescription treatment "
     "item product inj injection injections infusion infusions iv sc oral tablet tablets capsule capsules pen pens "
     "vial vials syringe syringes dose doses unclassified biologic biologics gene therapy one-time single total "
     "maximum daily weekly monthly every per up each office home hospital outpatient specialty brand generic "
     "not on in at is was your our we you patient member plan units unit mg ml hcpcs cpt ndc code codes "
-    "date page notice letter loading induction maintenance starting first second".split()
+    "date page notice letter loading induction maintenance starting first second"
 )
+_NOT_DRUG = set(_NOT_DRUG_WORDS.split())
 
 
 @dataclass

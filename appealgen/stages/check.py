@@ -17,7 +17,10 @@ from appealgen.stages.extract import DATE_RE, parse_date
 from appealgen.untrusted import CONTROL_RE, INSTRUCTION_RE, instruction_spans
 
 CITATION_RE = re.compile(r"\[([a-z0-9][a-z0-9-]*#[a-z0-9-]+)\]")
-_NUMBER_RE = re.compile(r"(?<![\w.#,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(\s?%|\s?(?:days?|hours?|months?|IU/dL|BU|mg|kg|U/L|mL))?(?![\w#-]|[.,]\d)")
+_NUMBER_RE = re.compile(
+    r"(?<![\w.#,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(\s?%|\s?(?:days?|hours?|months?|IU/dL|BU|mg|kg|U/L|mL))?(?![\w#-]|[.,]\d)"
+)
 _ID_RE = re.compile(r"(?<![\w#-])(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{4,}(?![\w#-])")
 _URL_RE = re.compile(r"https?://[^\s)\]>\"]+")
 # In the letter (our own output) these read as smuggled instructions too; in a denial they can be ordinary words.
@@ -40,7 +43,9 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, description: str) -> Callable[[Callable[[str, CheckContext], list[Finding]]], Callable[[str, CheckContext], list[Finding]]]:
+def rule(
+    rule_id: str, description: str
+) -> Callable[[Callable[[str, CheckContext], list[Finding]]], Callable[[str, CheckContext], list[Finding]]]:
     """Register a check rule."""
 
     def wrap(fn: Callable[[str, CheckContext], list[Finding]]) -> Callable[[str, CheckContext], list[Finding]]:
@@ -83,7 +88,9 @@ def _basis_answered(letter: str, ctx: CheckContext) -> list[Finding]:
 def _citations(letter: str, ctx: CheckContext) -> list[Finding]:
     known = {p.id for p in ctx.passages}
     return [
-        _finding("citation_resolves", f"Citation [{m.group(1)}] does not match any retrieved passage.", letter, m.start(), m.end())
+        _finding(
+            "citation_resolves", f"Citation [{m.group(1)}] does not match any retrieved passage.", letter, m.start(), m.end()
+        )
         for m in CITATION_RE.finditer(letter)
         if m.group(1) not in known
     ]
@@ -145,13 +152,29 @@ def _supported(letter: str, ctx: CheckContext) -> list[Finding]:
         d = parse_date(m)
         date_spans.append((m.start(), m.end()))
         if d and d.isoformat() not in support_dates:
-            out.append(_finding("facts_supported", f"The date {m.group(0)} is not in the denial, the facts or a cited passage.", letter, m.start(), m.end()))
+            out.append(
+                _finding(
+                    "facts_supported",
+                    f"The date {m.group(0)} is not in the denial, the facts or a cited passage.",
+                    letter,
+                    m.start(),
+                    m.end(),
+                )
+            )
     for m in _ID_RE.finditer(scrubbed):
         if any(s <= m.start() < e for s, e in date_spans):
             continue
         token = m.group(0)
         if token not in support and token.replace("-", "") not in support.replace("-", ""):
-            out.append(_finding("facts_supported", f"The identifier or code {token} is not in the denial, the facts or a cited passage.", letter, m.start(), m.end()))
+            out.append(
+                _finding(
+                    "facts_supported",
+                    f"The identifier or code {token} is not in the denial, the facts or a cited passage.",
+                    letter,
+                    m.start(),
+                    m.end(),
+                )
+            )
     for m in _NUMBER_RE.finditer(scrubbed):
         if any(s <= m.start() < e for s, e in date_spans):
             continue
@@ -159,7 +182,15 @@ def _supported(letter: str, ctx: CheckContext) -> list[Finding]:
         if not m.group(2) and "." not in number and int(number) <= 12:
             continue  # small bare counts ("2 reasons", list items) carry no claim
         if number not in support_numbers:
-            out.append(_finding("facts_supported", f"The number {m.group(0).strip()} is not in the denial, the facts or a cited passage.", letter, m.start(), m.end()))
+            out.append(
+                _finding(
+                    "facts_supported",
+                    f"The number {m.group(0).strip()} is not in the denial, the facts or a cited passage.",
+                    letter,
+                    m.start(),
+                    m.end(),
+                )
+            )
     return out
 
 
@@ -174,21 +205,52 @@ def _icd10(letter: str, ctx: CheckContext) -> list[Finding]:
             continue
         if not codeset.icd10_exists(code):
             out.append(_finding("icd10_valid", f"{code} is not an ICD-10-CM code.", letter, m.start(), m.end()))
-        elif drug and drug.indication_icd10 and not drug.fits_indication(code) and "denial states" not in letter[max(0, m.start() - 300) : m.start()].lower():
-            out.append(_finding("icd10_valid", f"{code} does not fit the labelled indication of {drug.id} ({', '.join(drug.indication_icd10)}).", letter, m.start(), m.end()))
+        elif (
+            drug
+            and drug.indication_icd10
+            and not drug.fits_indication(code)
+            and "denial states" not in letter[max(0, m.start() - 300) : m.start()].lower()
+        ):
+            out.append(
+                _finding(
+                    "icd10_valid",
+                    f"{code} does not fit the labelled indication of {drug.id} ({', '.join(drug.indication_icd10)}).",
+                    letter,
+                    m.start(),
+                    m.end(),
+                )
+            )
     return out
 
 
 @rule("deadline_matches", "Every appeal deadline the letter states equals the rules engine's.")
 def _deadline(letter: str, ctx: CheckContext) -> list[Finding]:
     out = []
-    allowed_days = {d.days for d in ctx.deadlines if d.days} | ({ctx.facts.stated_deadline_days} if ctx.facts.stated_deadline_days else set())
+    allowed_days = {d.days for d in ctx.deadlines if d.days} | (
+        {ctx.facts.stated_deadline_days} if ctx.facts.stated_deadline_days else set()
+    )
     allowed_due = {d.due.isoformat() for d in ctx.deadlines if d.due}
     for m in re.finditer(r"within the (\d+) days allowed to appeal[^.]*?ends on (\S+?)(?=\s|\()", letter):
         if allowed_days and int(m.group(1)) not in allowed_days:
-            out.append(_finding("deadline_matches", f"The letter states {m.group(1)} days to appeal; the rules give {sorted(allowed_days)}.", letter, m.start(1), m.end(1)))
+            out.append(
+                _finding(
+                    "deadline_matches",
+                    f"The letter states {m.group(1)} days to appeal; the rules give {sorted(allowed_days)}.",
+                    letter,
+                    m.start(1),
+                    m.end(1),
+                )
+            )
         if allowed_due and m.group(2) not in allowed_due:
-            out.append(_finding("deadline_matches", f"The letter states the deadline ends {m.group(2)}; the rules give {sorted(allowed_due)}.", letter, m.start(2), m.end(2)))
+            out.append(
+                _finding(
+                    "deadline_matches",
+                    f"The letter states the deadline ends {m.group(2)}; the rules give {sorted(allowed_due)}.",
+                    letter,
+                    m.start(2),
+                    m.end(2),
+                )
+            )
     return out
 
 
@@ -209,14 +271,22 @@ def _required(letter: str, ctx: CheckContext) -> list[Finding]:
 @rule("expedited_requested", "An urgent denial's appeal asks for expedited review.")
 def _expedited(letter: str, ctx: CheckContext) -> list[Finding]:
     if ctx.facts.urgent and not re.search(r"expedited|urgent", letter, re.IGNORECASE):
-        return [Finding(rule="expedited_requested", message="The denial is urgent but the letter does not ask for expedited review.")]
+        return [
+            Finding(rule="expedited_requested", message="The denial is urgent but the letter does not ask for expedited review.")
+        ]
     return []
 
 
 @rule("no_injected_instructions", "No sentence of the letter carries an instruction planted in the denial text.")
 def _injection(letter: str, ctx: CheckContext) -> list[Finding]:
     return [
-        _finding("no_injected_instructions", "The letter contains text that reads as an instruction to a model.", letter, m.start(), m.end())
+        _finding(
+            "no_injected_instructions",
+            "The letter contains text that reads as an instruction to a model.",
+            letter,
+            m.start(),
+            m.end(),
+        )
         for pattern in (INSTRUCTION_RE, _LETTER_INSTRUCTION_RE)
         for m in pattern.finditer(letter)
     ]
@@ -285,11 +355,17 @@ def _names(letter: str, ctx: CheckContext) -> list[Finding]:
     for m in _TITLED_NAME.finditer(letter):
         surname = m.group(1).split()[-1].strip()
         if surname not in known:
-            out.append(_finding("names_known", f"{m.group(0).strip()} is not named in the denial or the facts.", letter, m.start(), m.end()))
+            out.append(
+                _finding(
+                    "names_known", f"{m.group(0).strip()} is not named in the denial or the facts.", letter, m.start(), m.end()
+                )
+            )
     return out
 
 
-_PLACEHOLDER = re.compile(r"\[(?:insert|your|patient|name|date)[^\]]*\]|\bXX/XX\b|\blorem ipsum\b|\bTBD\b|<[A-Z_ ]{3,}>", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"\[(?:insert|your|patient|name|date)[^\]]*\]|\bXX/XX\b|\blorem ipsum\b|\bTBD\b|<[A-Z_ ]{3,}>", re.IGNORECASE
+)
 
 
 @rule("no_placeholders", "No unfilled placeholder is left in the letter.")
@@ -306,5 +382,13 @@ def _units(letter: str, ctx: CheckContext) -> list[Finding]:
     for m in re.finditer(r"\b([A-Z]\d{4})\b[^.\n]{0,40}?\b(\d+)\s+units?\b", letter):
         drug = drug_lexicon().by_hcpcs(m.group(1))
         if drug and drug.hcpcs_units_per_dose and int(m.group(2)) != drug.hcpcs_units_per_dose:
-            out.append(_finding("hcpcs_units", f"{m.group(1)} is billed as {drug.hcpcs_units_per_dose} unit(s) per dose, not {m.group(2)}.", letter, m.start(), m.end()))
+            out.append(
+                _finding(
+                    "hcpcs_units",
+                    f"{m.group(1)} is billed as {drug.hcpcs_units_per_dose} unit(s) per dose, not {m.group(2)}.",
+                    letter,
+                    m.start(),
+                    m.end(),
+                )
+            )
     return out

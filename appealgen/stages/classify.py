@@ -129,6 +129,17 @@ _RULES: list[tuple[str, str, float]] = [
     ("missing_information", r"(?:did not|have not|has not|never) (?:get|receive|see)(?: us)? (?:an? |the |any )?(?:[\w-]+ ){0,3}"
      r"(?:MRI|scan|tests?|labs?|results?|reports?|notes?|records?|documentation|information|letter|form|imaging|biopsy|assessment|evaluation|measurements?|scores?)\b", 2.0),
 ]
+# Step therapy said without its name: a word of sequence ("first", "before", "failed",
+# "no claims for") near a word for the other drugs ("preferred", "alternatives",
+# "conventional therapy", "biosimilar"), in either order, in one sentence.
+_STEP_SEQUENCE = (r"(?:first|before|prior (?:use|trial|treatment)|previously|already|tried|trials?|course of|failed|failure|"
+                  r"inadequate response|did not respond|intoleran\w*|claims? history|pharmacy (?:records?|history|claims)|"
+                  r"no (?:claims|fills|record)|not (?:yet )?(?:used|taken|tried|filled)|pathway|protocol)")
+_STEP_OTHERS = (r"(?:preferred|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
+                r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
+                r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)|prerequisite|second[- ](?:line|step))")
+_RULES.append(("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_STEP_OTHERS}\b|"
+                               rf"\b{_STEP_OTHERS}\b(?: [\w'(),/-]+){{0,8}} {_STEP_SEQUENCE}\b", 1.5))
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
 _COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]

@@ -66,13 +66,19 @@ class TestChunker:
 
     def test_stable_ids_and_limits(self) -> None:
         chunks = chunk_document(parse_document(self.DOC))
-        assert [c.id for c in chunks] == ["demo#dosing-and-administration-1", "demo#dosing-and-administration-2", "demo#dosing-and-administration-3"]
+        assert [c.id for c in chunks] == [
+            "demo#dosing-and-administration-1",
+            "demo#dosing-and-administration-2",
+            "demo#dosing-and-administration-3",
+        ]
         assert all(len(c.text.split()) <= 300 for c in chunks)
 
 
 class TestHybrid:
     def test_filters_and_sources(self, built_index: HybridIndex) -> None:
-        hits = built_index.search("coverage criteria for initial authorization", SearchFilters(drug="hemgenix", payer="humana", kinds=["policy"]), k=5)
+        hits = built_index.search(
+            "coverage criteria for initial authorization", SearchFilters(drug="hemgenix", payer="humana", kinds=["policy"]), k=5
+        )
         assert hits and all(h.payer == "humana" and h.kind == "policy" for h in hits)
         assert all(h.source for h in hits)
 

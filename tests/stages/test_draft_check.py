@@ -114,7 +114,9 @@ class TestLLMDrafter:
         assert "rejected by the checker" in chat.calls[1][1] and "Fakename" in chat.calls[1][1]
 
     def test_garbage_output_falls_back(self, draft_input: DraftInput) -> None:
-        section = next(s for s in LLMDrafter(FakeChat(lambda s, u: "I cannot help")).draft(draft_input).sections if s.kind == "basis")
+        section = next(
+            s for s in LLMDrafter(FakeChat(lambda s, u: "I cannot help")).draft(draft_input).sections if s.kind == "basis"
+        )
         assert section.origin == "template" and section.findings[0].rule == "llm_output_invalid"
 
     def test_endpoint_failure_falls_back(self, draft_input: DraftInput) -> None:
