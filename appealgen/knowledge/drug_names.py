@@ -41,6 +41,11 @@ _REQUEST_LINE = re.compile(
     r"(?: requested| billed| name| injection|/service)?|requested|billed)[ \t]*:[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
+# "asked us to cover Repatha", "coverage of REPATHA SURECLICK": the drug the request is for.
+_ASKED_FOR = re.compile(
+    r"\b(?:asked (?:us )?(?:to )?(?:cover|approve|pay for)|(?:request(?:ed)? |requests )?coverage (?:of|for)|request(?:ed)? for|"
+    r"prescribed|approve|cover) (?:the )?([A-Z][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)\b"
+)
 # Words that start request lines or dose descriptions but never name a drug.
 _NOT_DRUG_WORDS = (
     "re request requested for of the a an to and or coverage decision decisions prior authorization pre-service "
@@ -49,7 +54,8 @@ _NOT_DRUG_WORDS = (
     "vial vials syringe syringes dose doses unclassified biologic biologics gene therapy one-time single total "
     "maximum daily weekly monthly every per up each office home hospital outpatient specialty brand generic "
     "not on in at is was your our we you patient member plan units unit mg ml hcpcs cpt ndc code codes "
-    "date page notice letter loading induction maintenance starting first second"
+    "date page notice letter loading induction maintenance starting first second review reviews determination "
+    "exception formulary quantity limit step denial denied approval approved request"
 )
 _NOT_DRUG = set(_NOT_DRUG_WORDS.split())
 
@@ -94,6 +100,8 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
             if w.group(0)[0].isupper() or _GENERIC.fullmatch(w.group(0)) or lexicon.get(w.group(0)):
                 add(w.group(0), value_start + w.start(), "request line", 4.0)
             break
+    for m in _ASKED_FOR.finditer(text[:boundary]):
+        add(m.group(1), m.start(1), "asked for", 3.0)
     for m in _BRAND_GENERIC.finditer(text):
         if _GENERIC.search(m.group(2)) and m.group(1)[0].isupper() and not _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "beside its generic", 3.0)

@@ -126,7 +126,9 @@ _SENTENCE_END = re.compile(
     re.MULTILINE,
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
-_REASON_FIELD = re.compile(r"^(?:denial )?(?:reason|explanation|decision|rationale|remark|note|basis|why)", re.IGNORECASE)
+_REASON_FIELD = re.compile(
+    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|rationale|remarks?|notes?|basis|why)", re.IGNORECASE
+)
 
 
 class Sentence(BaseModel):
@@ -139,6 +141,10 @@ class Sentence(BaseModel):
     is_field: bool = False
 
 
+# "Below we explain why, and how you can appeal": a preview of the rights notice, not the notice.
+_PREVIEW = re.compile(r"\b(?:how|where|when)\s+(?:you|your \w+|to)\s*$", re.IGNORECASE)
+
+
 def rights_notice_start(text: str) -> int:
     """Offset where the appeal-rights boilerplate starts (len(text) when there is none).
 
@@ -148,7 +154,8 @@ def rights_notice_start(text: str) -> int:
     """
     floor = min(len(text) // 4, 300)
     heading = next((m.start() for m in _RIGHTS_HEADINGS.finditer(text) if m.start() >= floor), len(text))
-    offer = next((m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading)), heading)
+    offers = (m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading))
+    offer = next((o for o in offers if not _PREVIEW.search(text[max(0, o - 30) : o])), heading)
     if offer == heading:
         return heading
     # Back up to the start of the sentence that makes the offer.

@@ -114,11 +114,12 @@ _RULES: list[tuple[str, str, float]] = [
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:medicines?|treatments?|therap(?:y|ies)|options?|products?)", 1.0),
     ("formulary_exclusion", r"(?:formulary|drug list|list of (?:covered )?(?:drugs|medicines|medications))(?: [\w'-]+){0,4} (?:does|do|did) not (?:include|list|contain|cover|have)|"
      r"not (?:on|in|part of|listed on|listed in|included on|included in)(?: [\w'-]+){0,3} (?:formulary|drug list)", 2.5),
-    ("quantity_limit", r"(?:allows?|covers?|pays? for|limit(?:ed)? (?:is|to)|maximum (?:of|is)) up to (?:\d+|one|two|three|four)|"
+    ("quantity_limit", r"(?:allows?|covers?|pays? for|limit(?:ed)? (?:is|to)|maximum (?:of|is)|limits [\w-]+(?: [\w-]+)? to) (?:up to )?(?:\d+|one|two|three|four) (?:\(?\d+ ?mg\)? )?"
+     r"(?:tablets|capsules|pens?|doses?|units?|vials?|syringes?|injections?|auto-?injectors?|fills?|refills?|mg|mL|days'? supply|infusions?)\b|"
      r"(?:\w+ times|twice|double) (?:that amount|the (?:limit|amount|maximum|allowed|quantity))|"
      r"(?:filled|dispensed|supplied) for more than (?:\d+|a|one) (?:days?|months?)|more than an? \d+-day supply|"
      r"exceptions? to (?:this|the|that|our) (?:quantity |supply |dose |dosing )?limit", 2.0),
-    ("out_of_network", r"outside (?:of )?(?:its|our|the|your)(?: [\w'-]+){0,2} network", 2.0),
+    ("out_of_network", r"outside (?:of )?(?:its|our|the|your|that|this|a)(?: [\w'-]+){0,2} network|not (?:in|part of)(?: [\w'-]+){1,5} network", 2.0),
     ("prior_authorization_required", r"must be (?:approved|authori[sz]ed|pre-?approved|pre-?certified) (?:by [\w ]{1,30} )?(?:before|in advance|ahead)|"
      r"(?:not|no) (?:have |find |see )?(?:an? |any )?(?:approval|authori[sz]ation|precertification|prior authori[sz]ation)(?: [\w-]+){0,3} on file", 2.0),
     ("prior_authorization_required", r"(?:needs?|requires?|must (?:have|get)) (?:an? |our |prior |advance )?(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,5} before|"
@@ -129,6 +130,32 @@ _RULES: list[tuple[str, str, float]] = [
     ("missing_information", r"(?:did not|have not|has not|never) (?:get|receive|see)(?: us)? (?:an? |the |any )?(?:[\w-]+ ){0,3}"
      r"(?:MRI|scan|tests?|labs?|results?|reports?|notes?|records?|documentation|information|letter|form|imaging|biopsy|assessment|evaluation|measurements?|scores?)\b", 2.0),
 ]
+# Wordings from letters that avoid each basis's textbook phrase (dev4).
+_RULES.extend([
+    ("medical_necessity", r"(?:does|do|did) not support (?:adding|starting|continuing|the use of|use of|coverage|the request|this request|approval|treatment with)|"
+     r"(?:is|are) reserved for (?:patients|people|members|adults|children|those|cases|disease|[\w-]+ that)|"
+     r"(?:is|are|was|were) below the (?:[\w-]+ ){0,2}(?:level|threshold|range|cutoff|cut-off)|"
+     r"(?:criteria|guidelines?)(?: [\w'-]+){0,3} (?:require|requires|required) (?:a|an|that|at least|two|three|documentation)|"
+     r"(?:does|do) not (?:reach|meet) (?:that|this|the required) (?:level|threshold|severity)", 2.0),
+    ("out_of_network", r"not (?:part of|in|on|a member of) (?:[\w'-]+ ){0,3}(?:provider )?panel|"
+     r"(?:is|are) not one of the (?:[\w-]+ ){0,2}(?:pharmacies|providers|facilities|doctors|physicians|centers|hospitals)", 2.0),
+    ("timely_filing", r"(?:submission|filing|claims?) (?:window|period)|(?:claim|bill|it) (?:arrived|reached us|was received) (?:after|too late|late)|"
+     r"claims? (?:must )?(?:reach|be received by|arrive)(?: [\w'-]+){0,3} (?:no later than|within|by)|"
+     r"\d+ days after the (?:\d{1,2}/\d{1,2}/\d{2,4} )?(?:date of service|service date)", 2.5),
+    ("eligibility", r"(?:was|were|is|are) not covered (?:under|by) (?:your|the|this|his|her) (?:plan|policy|coverage)(?: [\w'-]+){0,3} (?:on|as of|at the time)", 2.0),
+    ("coding_billing_error", r"(?:is|are) billed per (?:\d|one|each)|(?:is|are|be) (?:reported|billed) as \d+ units", 2.5),
+])
+_RULES.extend([
+    ("step_therapy", r"(?:for|to) (?:members|people|patients|adults|children|those|persons|enrollees)(?: [\w'-]+){0,2} (?:who|whose)(?: [\w'(),-]+){0,6} "
+     r"(?:already|previously|been treated|had to stop|were taking|was taking|did not respond|could not tolerate|failed|tried)|"
+     r"once (?:a |an |the )?(?:[\w-]+ ){0,8}(?:has|have) been (?:used|tried|taken)|"
+     r"(?:no record|did not find|could not find)(?: that| of)? (?:you )?(?:have |had )?ever (?:tried|used|taken|filled)|"
+     r"(?:uncontrolled|active|inadequately controlled) (?:after|despite|while (?:they were |you were )?(?:taking|on|using))(?: at least)? (?:\d+|[a-z]+ )?(?:consecutive )?(?:weeks|months)? ?(?:of|on)?|"
+     r"no (?:[\w-]+ ){0,4}trial\b|earlier (?:options?|agents?|drugs?|treatments?|therap(?:y|ies)|medicines?|medications?) in the", 2.0),
+    ("timely_filing", r"claims?(?: [\w'-]+){0,4} (?:reach us|arrive|be received) (?:no later than|within|by)", 2.5),
+    ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
+     r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
+])
 # Step therapy said without its name: a word of sequence ("first", "before", "failed",
 # "no claims for") near a word for the other drugs ("preferred", "alternatives",
 # "conventional therapy", "biosimilar"), in either order, in one sentence.
@@ -149,11 +176,12 @@ _NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |th
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
 # "Your plan does not cover services that are experimental": in one sentence, the exclusion
-# is how the experimental-treatment decision is applied, not a second reason.
-_SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}}
+# is how the experimental-treatment decision is applied, not a second reason; likewise a
+# guideline that "requires" a setting states a site-of-care reason, not a clinical one.
+_SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}, "medical_necessity": {"site_of_care"}}
 # "Payment was not received by the end of the grace period" is about premiums, not records.
-_VETO = {"missing_information": re.compile(r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period)\b", re.IGNORECASE)}
-_CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3})\b", re.IGNORECASE)
+_VETO = {"missing_information": re.compile(r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until)\b", re.IGNORECASE)}
+_CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3}|(?-i:[MN]A?\d{1,3}))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -361,12 +361,18 @@ def _codes(text: str) -> Codes:
     for m in codeset.HCPCS_RE.finditer(text):
         code = m.group(1).upper()
         context = text[max(0, m.start() - 60) : m.start()].lower()
-        labelled = re.search(r"hcpcs|j-?code|procedure|billing code|codes? billed|billed", context)
-        if (code in known_hcpcs or labelled or _in_claim_line(text, m)) and code not in found.hcpcs:
+        labelled = re.search(r"hcpcs|j-?code|procedure|billing code|codes? billed|billed|reported with|own code", context)
+        # J and Q codes are drug codes: on a service line or in a sentence they need no label.
+        drug_code = code[0] in "JQ"
+        if (code in known_hcpcs or drug_code or labelled or _in_claim_line(text, m)) and code not in found.hcpcs:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
         context = text[max(0, m.start() - 40) : m.start()]
-        if (re.search(r"\bCPT\b", context, re.IGNORECASE) or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
+        labelled = re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE) or (
+            # a drug-administration code (96360-96549) named beside the infusion or injection
+            m.group(1).startswith("96") and re.search(r"infusion|injection|administration", context, re.IGNORECASE)
+        )
+        if (labelled or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
             found.cpt.append(m.group(1))
     for m in codeset.NDC_RE.finditer(text):
         context = text[max(0, m.start() - 30) : m.start()]
