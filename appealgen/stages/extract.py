@@ -368,11 +368,10 @@ def _codes(text: str) -> Codes:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
         context = text[max(0, m.start() - 40) : m.start()]
-        labelled = re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE) or (
-            # a drug-administration code (96360-96549) named beside the infusion or injection
-            m.group(1).startswith("96") and re.search(r"infusion|injection|administration", context, re.IGNORECASE)
-        )
-        if (labelled or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
+        cpt_label = bool(re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE))
+        # a drug-administration code (96360-96549) named beside the infusion or injection
+        administration = m.group(1).startswith("96") and bool(re.search(r"infusion|injection|administration", context, re.IGNORECASE))
+        if (cpt_label or administration or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
             found.cpt.append(m.group(1))
     for m in codeset.NDC_RE.finditer(text):
         context = text[max(0, m.start() - 30) : m.start()]
