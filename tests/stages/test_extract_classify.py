@@ -157,10 +157,27 @@ class TestClassifyGeneralises:
             ("The drug list for your plan does not include Sotyktu.", "formulary_exclusion"),
             ("Your plan allows up to 4 vials every 28 days, and the request was for 8.", "quantity_limit"),
             ("Sotyktu is not approved by the Food and Drug Administration for this condition.", "off_label"),
+            ("The plan covers Omvoh for members who have already been treated with a preferred biologic.", "step_therapy"),
+            ("Claims you file yourself must reach us within 90 days of the fill date; yours came on day 140.",
+             "timely_filing"),
+            ("Your coverage under the Lakeside Mills Health Plan ended on 03/31/2026.", "eligibility"),
+            ("Westgate Pharmacy is not part of your plan's specialty pharmacy network.", "out_of_network"),
         ],
     )
     def test_plain_language_wordings(self, sentence: str, basis: str) -> None:
         assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    def test_rights_preview_does_not_start_the_notice(self) -> None:
+        text = ("Dear member:\nYour doctor asked us to approve Omvoh. We cannot approve it. Below we explain why, "
+                "what we used, and how you can appeal.\n\nThe reason for our decision\n"
+                "The clinical information does not meet our coverage criteria for Omvoh.\n\n"
+                "Your right to appeal\nYou may appeal within 180 days.")
+        assert _bases(text) == ["medical_necessity"]
+
+    def test_reason_field_is_read(self) -> None:
+        assert _bases("We cannot approve this request.\n\nThe reason: Otezla is not on the 2026 drug list.") == [
+            "formulary_exclusion"
+        ]
 
     def test_primary_is_the_basis_stated_first(self) -> None:
         # The second reason has more cue words than the first; the first is still the main reason.
