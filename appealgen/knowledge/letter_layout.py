@@ -104,7 +104,9 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"|\bdecisions? (?:based on|about|involving) medical necessity\b"
     r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
-    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b").replace(" ", r"\s+"),
+    r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b"
+    # "Denials for lack of medical necessity ... are clinical appeals": a statement about kinds of decisions.
+    r"|^(?:denials|decisions|appeals|disputes|determinations) (?:for|based on|about|of|involving|related to)\b").replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 
@@ -127,7 +129,8 @@ _SENTENCE_END = re.compile(
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
 _REASON_FIELD = re.compile(
-    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|rationale|remarks?|notes?|basis|why)", re.IGNORECASE
+    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)",
+    re.IGNORECASE,
 )
 
 

@@ -147,12 +147,26 @@ _RULES.extend([
 ])
 _RULES.extend([
     ("step_therapy", r"(?:for|to) (?:members|people|patients|adults|children|those|persons|enrollees)(?: [\w'-]+){0,2} (?:who|whose)(?: [\w'(),-]+){0,6} "
-     r"(?:already|previously|been treated|had to stop|were taking|was taking|did not respond|could not tolerate|failed|tried)|"
+     r"(?:already (?:been treated|tried|used|taken|failed|had)|previously (?:been treated|tried|used|taken|failed)|been treated|had to stop|"
+     r"were taking|was taking|did not respond|could not tolerate|failed|tried)|"
      r"once (?:a |an |the )?(?:[\w-]+ ){0,8}(?:has|have) been (?:used|tried|taken)|"
      r"(?:no record|did not find|could not find)(?: that| of)? (?:you )?(?:have |had )?ever (?:tried|used|taken|filled)|"
      r"(?:uncontrolled|active|inadequately controlled) (?:after|despite|while (?:they were |you were )?(?:taking|on|using))(?: at least)? (?:\d+|[a-z]+ )?(?:consecutive )?(?:weeks|months)? ?(?:of|on)?|"
      r"no (?:[\w-]+ ){0,4}trial\b|earlier (?:options?|agents?|drugs?|treatments?|therap(?:y|ies)|medicines?|medications?) in the", 2.0),
     ("timely_filing", r"claims?(?: [\w'-]+){0,4} (?:reach us|arrive|be received) (?:no later than|within|by)", 2.5),
+    # dev5 wordings.
+    ("benefit_exclusion", r"(?:falls?|fell) (?:within|under) (?:this|the|that|an|a plan) exclusion|(?:this|the) exclusion applies|"
+     r"no benefits are (?:payable|provided|paid) for|lists? (?:[\w-]+ ){0,4}(?:under|as) [\"']?not covered", 1.0),  # weak: "this exclusion" may be another basis's
+    ("medical_necessity", r"(?:is|are) not (?:needed|required|indicated|warranted) (?:for|at this|in your|right now)|"
+     r"not (?:a )?(?:safe|suitable|appropriate)(?: or (?:safe|suitable|appropriate))? (?:treatment|option|choice|drug|therapy)", 2.0),
+    ("formulary_exclusion", r"not (?:on|in|listed on|included on|included in)(?: [\w'-]+){0,6} (?:formulary|drug list)|"
+     r"(?:exclusion list|excluded (?:drugs?|products?) list) (?:of|for|on) (?:the )?(?:[\w-]+ ){0,4}(?:formulary|drug list)", 2.5),
+    ("off_label", r"(?:FDA|Food and Drug Administration) has not approved (?:that|this|the|its) use|(?:that|this) use is not (?:FDA[- ])?approved", 2.0),
+    ("eligibility", r"is (?:[\w-]+'s |your |the |his |her |their )?primary (?:coverage|plan|payer|insurer)|birthday (?:rule|falls earlier)", 2.0),
+    ("quantity_limit", r"(?:allows?|covers?|pays? for|limits?)(?: [\w-]+){0,2} (?:up to )?\d+ (?:tablets|capsules|pens|doses|units|vials|syringes|"
+     r"injections|auto-?injectors|devices|fills|refills)\b|(?:does|do) not allow more than", 2.0),
+    ("step_therapy", r"(?:need|needs|must) to have (?:used|tried|taken|failed)|(?:did not|could not) find any(?: [\w-]+){0,3} in (?:your |the )?(?:pharmacy|claims|records|prescription)", 2.0),
+    ("missing_information", r"(?:did not|never) (?:get|receive) (?:it|them|this|these|a response|any response|the results?|a reply)\b", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
 ])
@@ -180,7 +194,11 @@ _THRESHOLD = 1.5
 # guideline that "requires" a setting states a site-of-care reason, not a clinical one.
 _SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}, "medical_necessity": {"site_of_care"}}
 # "Payment was not received by the end of the grace period" is about premiums, not records.
-_VETO = {"missing_information": re.compile(r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until)\b", re.IGNORECASE)}
+_VETO = {
+    "missing_information": re.compile(
+        r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until|(?:showing|to show|explaining|explain) why)\b", re.IGNORECASE
+    )
+}
 _CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3}|(?-i:[MN]A?\d{1,3}))\b", re.IGNORECASE)
 
 

@@ -41,10 +41,10 @@ _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
     r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
-    + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*[:#]\s*"
+    + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
     + _ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
-    + r"|^[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*[:#][ \t]*"
+    + r"|^[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*(?:[:#]|\.{3,})[ \t]*"
     + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
@@ -65,7 +65,7 @@ _CLAIM_LABEL = re.compile(
     r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|precertification|precert|"
     r"prior approval|pre-?authorization|coverage determination|"
     r"pa|appeal|review|determination|confirmation|control|document)"
-    r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*|\s*:\s*)" + _ID_VALUE,
+    r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*(?:\.{3,}|[:#.])?\s*|\s*:\s*)" + _ID_VALUE,
     re.IGNORECASE,
 )
 _LETTER_DATE_LABEL = re.compile(
@@ -233,6 +233,7 @@ def _plan_type(text: str, boundary: int, payer: str | None) -> PlanType:
 _FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")
 
 
+_CITY_LINE = re.compile(r"^\s*[A-Za-z .'-]+,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\s*$")
 _BLOCK_END = re.compile(r"^\s*(?:dear\b|re:|to:|date\b|(?:letter|notice) date|\d{1,2}/\d{1,2}/\d{2,4}\s*$|\d{4}-\d{2}-\d{2}\s*$|"
                         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\s*$|"
                         r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\s*$|"
@@ -245,7 +246,9 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
     candidates: list[tuple[int, re.Match[str], int]] = []
     previous_is_payer = False
     for line in lines:
-        payer_line = bool(payer_directory().find_all(line)) or bool(
+        # A payer named on a short header line (not in prose, not as a city: "Meridian, ID 83646").
+        names_payer = len(line.strip()) <= 60 and not _CITY_LINE.match(line) and bool(payer_directory().find_all(line))
+        payer_line = names_payer or bool(
             re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|\bUnit\b(?!\s*#?\d)|Provider|\bBilling\b|"
                       r"^\s*(?:Payee|Pay to|Prescriber|Pharmacy|Facility|Physician|Rendering|Servicing|Vendor)\b",
                       line, re.IGNORECASE)
@@ -411,7 +414,9 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
         start = max(text.rfind(". ", 0, m.start()), text.rfind(".\n", 0, m.start()), text.rfind("\n\n", 0, m.start()), 0)
         before = " ".join(text[start : m.start()].lower().split())
         after = " ".join(text[m.end() : m.end() + 60].lower().split())
-        if _NOT_FILING_WINDOW.search(before + " " + after[:40]):
+        if _NOT_FILING_WINDOW.search(before + " " + after[:40]) or (
+            re.search(r"\bcall(?:ing)?\b", before) and not re.search(r"appeal|reconsider|redetermination|grievance", before)
+        ):
             continue
         if re.match(r"(?:of|from|after) (?:the )?(?:date of service|service date|date the service)", after) or re.search(
             r"\b(?:opm|office of personnel management|external review|independent review|fair hearing|state hearing)\b|"
