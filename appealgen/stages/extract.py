@@ -78,14 +78,16 @@ _SERVICE_DATE_LABELS = (
     re.compile(
         r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|(?-i:DOS)|svc date|infusion date|"
         r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
-        r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given )?on)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given )?on|"
+        r"(?:visit|appointment|infusion|injection|dose) on|\b(?:given|administered|infused)(?=[ \t]+\d))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
         re.IGNORECASE,
     ),
     re.compile(
         r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
         r"date received|received on|requested on|date submitted|request received|review of this request on|"
         r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
-        r"^\s*received|^\s*submitted)\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        r"^\s*received|^\s*submitted|received(?=[ \t]+(?:on[ \t]+)?\d)|from (?:your|the) (?:prescriber|doctor|provider|physician) on|"
+        r"\bOn(?=[ \t][^\n]{6,20}\b(?:we|the plan) (?:received|got)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
         re.IGNORECASE | re.MULTILINE,
     ),
 )

@@ -98,3 +98,17 @@ class TestDeadline:
         text = ("We denied the request.\n\nYour doctor may discuss this with our reviewer within 14 days.\n"
                 "You have 180 days from the date you receive this letter to file an appeal.")
         assert _facts(text).stated_deadline_days == 180
+
+
+class TestServiceDate:
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "On 04/06/2026 we received a request from Dr. Lee for Sotyktu.",
+            "Request type: Expedited coverage determination, received 04/06/2026 at 9:40 a.m.",
+            "Before your visit on 04/06/2026, no approval was requested.",
+            "Your doctor sent the request from your prescriber on 04/06/2026 for coverage of Sotyktu.",
+        ],
+    )
+    def test_request_and_visit_dates(self, sentence: str) -> None:
+        assert str(_facts(f"Letter date: 04/20/2026\n\n{sentence} We cannot approve it.").service_date) == "2026-04-06"
