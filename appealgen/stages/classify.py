@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from appealgen.knowledge.basis_model import basis_model
 from appealgen.knowledge.codes import carc_table
 from appealgen.knowledge.letter_layout import Sentence, expand_contractions, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
@@ -200,12 +199,6 @@ _VETO = {
         r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until|(?:showing|to show|explaining|explain) why)\b", re.IGNORECASE
     )
 }
-# A decision sentence that says something was denied.
-_DENIES = re.compile(
-    r"\b(?:den(?:y|ies|ied|ial)|not (?:been )?approved|(?:cannot|can not|unable to|not able to) (?:approve|cover|pay)|"
-    r"not (?:be )?(?:covered|payable|paid)|(?:will|does|do|did|could|can) not (?:pay|cover|approve)|adverse|reject(?:ed)?)\b",
-    re.IGNORECASE,
-)
 _CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3}|(?-i:[MN]A?\d{1,3}))\b", re.IGNORECASE)
 
 
@@ -255,8 +248,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         doc: the parsed letter (evidence spans point into doc.text).
         facts: extracted facts (CARC codes count as evidence).
     """
-    sents = sentences(doc.text)
-    cues = _cues(sents)
+    cues = _cues(sentences(doc.text))
     weak_counts = not any(c.strong for c in cues)
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[float, Span, tuple[int, int]]] = {}
@@ -275,10 +267,6 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     if not chosen and evidence:
         # A denial always has a reason: with no cue over the threshold, the best one found is it.
         chosen = [max(evidence, key=lambda b: scores[b])]
-    if not chosen:
-        # No cue at all (a wording the rules were not written from): the naive Bayes reader's guess.
-        guess = _model_guess(sents)
-        return [guess] if guess else []
     # Primary: the basis the letter states first (its main reason comes first); a basis
     # known only from an adjustment code comes after those the letter's words state.
     chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
@@ -290,22 +278,6 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         )
         for b in chosen
     ]
-
-
-def _model_guess(sents: list[Sentence]) -> DenialBasis | None:
-    """The model's most likely basis for the decision text, its best-supporting sentence as evidence.
-
-    Confidence is the model's posterior, capped at 0.5: it is a guess, and says so.
-    """
-    decision = [s for s in sents if not s.in_rights_notice and not s.is_field and len(s.text.split()) >= 4]
-    if not any(_DENIES.search(expand_contractions(s.text)) for s in decision):
-        return None  # the letter's own text denies nothing: there is no basis to guess
-    model = basis_model()
-    basis, posterior = model.rank(" ".join(s.text for s in decision))[0]
-    best = max(decision, key=lambda s: model.support(basis, s.text))
-    return DenialBasis(
-        id=basis, confidence=round(min(0.5, posterior), 3), evidence=Span(start=best.start, end=best.end, text=best.text)
-    )
 
 
 def _cues(sents: list[Sentence]) -> list[_Cue]:
