@@ -106,7 +106,8 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b"
     # "Denials for lack of medical necessity ... are clinical appeals": a statement about kinds of decisions.
-    r"|^(?:denials|decisions|appeals|disputes|determinations) (?:for|based on|about|of|involving|related to)\b").replace(" ", r"\s+"),
+    r"|^(?:denials|decisions|appeals|disputes|determinations) (?:for|based on|about|of|involving|related to)\b"
+    r"|\b(?:reviews?|handles?|decides?) (?:disputes|appeals|decisions|denials|claims) (?:involving|about|based on)\b").replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 
@@ -122,14 +123,16 @@ _APPEAL_OFFER = re.compile(ocr_tolerant(
 )
 
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9(\"'])|\n\s*\n|\n(?=\s*[-*\u2022]|\s*\d+[.)]\s)"
+    r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9(\"'\[])|\n\s*\n|\n(?=\s*[-*\u2022]|\s*\d+[.)]\s)"
     # Letter-layout lines end a unit too: a "Label: value" field next, or a short line (address, heading).
     r"|\n(?=[ \t]*[A-Z][\w /#&().'-]{0,40}:[ \t])",
     re.MULTILINE,
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
 _REASON_FIELD = re.compile(
-    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)",
+    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)"
+    # a label that names the decision ("Claim denied:", "We marked the reason that applies:")
+    r"|^[^:]{0,40}\b(?:denied|denial|reasons?|determination|decision|explanation|rationale)\b[^:]{0,20}:",
     re.IGNORECASE,
 )
 

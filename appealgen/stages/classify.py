@@ -167,6 +167,15 @@ _RULES.extend([
      r"injections|auto-?injectors|devices|fills|refills)\b|(?:does|do) not allow more than", 2.0),
     ("step_therapy", r"(?:need|needs|must) to have (?:used|tried|taken|failed)|(?:did not|could not) find any(?: [\w-]+){0,3} in (?:your |the )?(?:pharmacy|claims|records|prescription)", 2.0),
     ("missing_information", r"(?:did not|never) (?:get|receive) (?:it|them|this|these|a response|any response|the results?|a reply)\b", 2.0),
+    # dev6 wordings.
+    ("medical_necessity", r"(?:conditions|requirements|criteria|standards)(?: (?:in|of|for) [\w' -]{1,40}?)? (?:are|were|is|was) not (?:met|satisfied)", 2.0),
+    ("quantity_limit", r"(?:is|are) (?:above|over|beyond|more than) (?:what|the amount) (?:your|the) plan (?:allows|covers)|"
+     r"(?:above|over|exceeds?) (?:this|the|that|your plan's|the plan's) (?:quantity |dose |supply )?(?:limit|maximum)|"
+     r"limits? [\w ,-]{1,40}? to \d+ (?:tablets|capsules|pens|doses|units|vials|syringes|injections|auto-?injectors|devices|fills)\b", 2.0),
+    ("step_therapy", r"\bstep[ -](?:1|2|3|one|two|three) (?:medicines?|drugs?|medications?|agents?|products?|therap(?:y|ies))", 2.0),
+    ("formulary_exclusion", r"not on the list of (?:covered )?(?:medicines|drugs|medications)|"
+     r"excluded (?:medication|drug|medicine|product) on (?:the |your )?(?:[\w-]+ ){0,5}(?:drug list|formulary)", 2.5),
+    ("out_of_network", r"(?:is|are) not one of (?:the|our|your plan's|its) (?:[\w-]+ ){0,2}(?:pharmacies|providers|facilities|doctors|physicians|centers|hospitals)", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
 ])
@@ -195,11 +204,16 @@ _THRESHOLD = 1.5
 _SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}, "medical_necessity": {"site_of_care"}}
 # "Payment was not received by the end of the grace period" is about premiums, not records.
 _VETO = {
+    # "A request for reconsideration of this claim must be received within 90 days": an appeal deadline.
+    "timely_filing": re.compile(r"\b(?:appeal|reconsideration|redetermination|grievance)s?\b", re.IGNORECASE),
     "missing_information": re.compile(
         r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until|(?:showing|to show|explaining|explain) why)\b", re.IGNORECASE
     )
 }
-_CODE_GLOSS = re.compile(r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3}|(?-i:[MN]A?\d{1,3}))\b", re.IGNORECASE)
+_UNTICKED = re.compile(r"(?:\[\s?\]|\(\s?\)|\u2610)[^\[\]\u2610\u2611\u2612]*")
+_CODE_GLOSS = re.compile(
+    r"\b(?:CARC|RARC|(?:adjustment|reason|remark) codes?|(?:CO|PR|OA|PI)[- ]?\d{1,3}|(?-i:[MN]A?\d{1,3}))\b|^\s*\d{1,3}\s+[-:]\s", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -286,7 +300,8 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
     for order, sent in enumerate(sents):
         if sent.in_rights_notice or sent.is_field:
             continue
-        text = expand_contractions(sent.text)
+        # An unticked box ("[ ] The service is not medically necessary") is a reason not given.
+        text = _UNTICKED.sub(" ", expand_contractions(sent.text))
         # A remittance line that glosses its adjustment codes repeats each code's catalogue
         # wording ("lacks information or has billing errors"); the codes count on their own
         # (see _add_carc), so such words alone do not settle a basis.

@@ -174,6 +174,16 @@ class TestClassifyGeneralises:
                 "Your right to appeal\nYou may appeal within 180 days.")
         assert _bases(text) == ["medical_necessity"]
 
+    def test_unticked_boxes_are_reasons_not_given(self) -> None:
+        text = ("We cannot approve this request. We marked the reason that applies: [ ] The service is not medically "
+                "necessary. [ ] The provider is not in our network. [X] We did not receive the records we asked for.")
+        assert _bases(text) == ["missing_information"]
+
+    def test_appeal_deadline_is_not_timely_filing(self) -> None:
+        text = ("Claim denied: no prior authorization was on file for this date of service. A request for "
+                "reconsideration of this claim must be received within 90 days of the remit date.")
+        assert _bases(text) == ["prior_authorization_required"]
+
     def test_reason_field_is_read(self) -> None:
         assert _bases("We cannot approve this request.\n\nThe reason: Otezla is not on the 2026 drug list.") == [
             "formulary_exclusion"
