@@ -55,7 +55,8 @@ _NOT_DRUG_WORDS = (
     "maximum daily weekly monthly every per up each office home hospital outpatient specialty brand generic "
     "not on in at is was your our we you patient member plan units unit mg ml hcpcs cpt ndc code codes "
     "date page notice letter loading induction maintenance starting first second review reviews determination "
-    "exception formulary quantity limit step denial denied approval approved request"
+    "exception formulary quantity limit step denial denied approval approved request adverse pre-service benefit benefits "
+    "action expedited urgent standard notice"
 )
 _NOT_DRUG = set(_NOT_DRUG_WORDS.split())
 

@@ -40,7 +40,7 @@ _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
 # The plan's own member number first; a state or Medicare id only when the letter gives no other.
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
-    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
+    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?(?:\s*\([\w ]{2,20}\))?\s*[:#.]?\s*" + _ID_VALUE
     + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
     + _ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
@@ -137,7 +137,7 @@ _URGENT = re.compile(
     r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"
     r"determination|pre-service|coverage|prior authorization|authorization (?:decision|request|review))|"
     r"\bfast \((?:expedited|urgent)\)\s+(?:decision|review|request)|"
-    r"\brequest type\s*:\s*(?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
+    r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
     re.IGNORECASE,
 )
 _CARC = re.compile(
