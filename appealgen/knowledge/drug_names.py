@@ -32,7 +32,8 @@ _GENERIC = re.compile(
 )
 _WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # "Tremfya (guselkumab)" and "adalimumab (Humira)".
-_BRAND_GENERIC = re.compile(rf"\b({_WORD})\s*\(\s*([a-z][a-z/;, -]{{3,80}}?)\s*\)")
+# Two capitalised words may name one product ("Simponi Aria", "Darzalex Faspro").
+_BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([a-z][a-z/;, -]{{3,80}}?)\s*\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _GENERIC_BRAND = re.compile(rf"\b([a-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?)\s*\(\s*({_BRAND})\s*\)")
 _STRENGTH = re.compile(rf"\b({_WORD})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
@@ -104,8 +105,9 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     for m in _ASKED_FOR.finditer(text[:boundary]):
         add(m.group(1), m.start(1), "asked for", 3.0)
     for m in _BRAND_GENERIC.finditer(text):
-        if _GENERIC.search(m.group(2)) and m.group(1)[0].isupper() and not _GENERIC.fullmatch(m.group(1).lower()):
-            add(m.group(1), m.start(1), "beside its generic", 3.0)
+        name, start = _brand_words(m.group(1), m.start(1))
+        if _GENERIC.search(m.group(2)) and name[0].isupper() and not _GENERIC.fullmatch(name.lower()):
+            add(name, start, "beside its generic", 3.0)
     for m in _GENERIC_BRAND.finditer(text):
         if _GENERIC.fullmatch(m.group(1)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
@@ -125,7 +127,7 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         if generic and brand and _GENERIC.fullmatch(m.group(1)):
             _merge(generic, into=brand)
     for m in _BRAND_GENERIC.finditer(text):
-        brand = found.get(m.group(1).lower())
+        brand = found.get(_brand_words(m.group(1), m.start(1))[0].lower())
         for g in re.split(r"[/;, ]+", m.group(2)):
             generic = found.get(g.lower())
             if brand and generic and generic is not brand:
@@ -139,6 +141,21 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     if best.score < 1.5:
         return None
     return best.name, best.start, best.end
+
+
+def _brand_words(name: str, start: int) -> tuple[str, int]:
+    """A two-word product name, or its last word when the first is not part of a name ("Service Tysabri")."""
+    words = name.split(" ")
+    if len(words) == 2 and (
+        words[0].lower() in _NOT_DRUG or not re.fullmatch(r"[A-Za-z]{3,}", words[0]) or lexicon_word(words[1])
+    ):
+        return words[1], start + len(words[0]) + 1
+    return name, start
+
+
+def lexicon_word(word: str) -> bool:
+    """Whether a word is a drug the lexicon knows (a known brand stands alone)."""
+    return drug_lexicon().get(word) is not None
 
 
 def _merge(other: _Candidate, into: _Candidate) -> None:

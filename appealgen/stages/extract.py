@@ -86,8 +86,10 @@ _SERVICE_DATE_LABELS = (
         r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
         r"date received|received on|requested on|date submitted|request received|review of this request on|"
         r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
-        r"^\s*received|^\s*submitted|received(?=[ \t]+(?:on[ \t]+)?\d)|from (?:your|the) (?:prescriber|doctor|provider|physician) on|"
-        r"\bOn(?=[ \t][^\n]{6,20}\b(?:we|the plan) (?:received|got)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
+        r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
+        r"\bOn(?=[ \t][^\n]{6,20}\b(?:we|the plan) (?:received|got)\b)|"
+        r"\bOn(?=[ \t][^\n,]{6,20},[^.]{0,80}\b(?:asked|requested|sent|submitted)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
         re.IGNORECASE | re.MULTILINE,
     ),
 )
@@ -168,7 +170,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.letter_date = _letter_date(text, boundary, spans)
     facts.service_date = next(
         (d for label in _SERVICE_DATE_LABELS if (d := _labelled_date(label, text, "service_date", spans))), None
-    )
+    ) or _claim_row_date(text, spans)
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
     reason = reason_span(text, sents)
@@ -312,6 +314,19 @@ def _letter_date(text: str, boundary: int, spans: dict[str, Span]) -> date | Non
         if value:
             spans["letter_date"] = _span(m)
             return value
+    return None
+
+
+def _claim_row_date(text: str, spans: dict[str, Span]) -> date | None:
+    """A remittance row's first column: the date of service of its first claim line."""
+    for row in re.finditer(r"^[ \t]*(?:\d{1,2}[ \t]+)?(\d{1,2}/\d{1,2}/\d{2,4})[ \t]+[^\n]*$", text, re.MULTILINE):
+        line = row.group(0)
+        if re.search(r"\$\s?\d|\b\d{1,3}(?:,\d{3})*\.\d{2}\b", line) and re.search(r"\b(?:[A-V]\d{4}|\d{5})\b", line):
+            m = DATE_RE.search(text, row.start(1), row.end(1))
+            value = parse_date(m) if m else None
+            if m and value:
+                spans["service_date"] = _span(m)
+                return value
     return None
 
 

@@ -112,3 +112,15 @@ class TestServiceDate:
     )
     def test_request_and_visit_dates(self, sentence: str) -> None:
         assert str(_facts(f"Letter date: 04/20/2026\n\n{sentence} We cannot approve it.").service_date) == "2026-04-06"
+
+
+def test_two_word_product_name() -> None:
+    assert _drug("Service: Simponi Aria (golimumab) 2 mg/kg IV every 8 weeks") == "simponi aria"
+    # a code or a request word before the brand is not part of its name
+    assert _drug("1  J1745  Remicade (infliximab) 100 mg  $1,200.00") == "remicade"
+
+
+def test_service_date_from_the_first_claim_row() -> None:
+    text = ("Remittance advice\nDOS         Code   Units  Billed     Paid\n"
+            "11/03/2026  J3111  21     $4,190.00  $0.00\n\nThe claim is denied.")
+    assert str(_facts(text).service_date) == "2026-11-03"
