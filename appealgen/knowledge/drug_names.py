@@ -132,6 +132,12 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
             generic = found.get(g.lower())
             if brand and generic and generic is not brand:
                 _merge(generic, into=brand)
+    # "Simponi" on a request line and "Simponi Aria (golimumab)" beside it are one product.
+    for cand in list(found.values()):
+        words = cand.name.split(" ")
+        first = found.get(words[0].lower()) if len(words) == 2 else None
+        if first is not None and first is not cand:
+            _merge(first, into=cand)
     for cand in found.values():
         drug = lexicon.get(cand.name)
         brand = found.get(drug.id) if drug else None
@@ -146,6 +152,8 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
 def _brand_words(name: str, start: int) -> tuple[str, int]:
     """A two-word product name, or its last word when the first is not part of a name ("Service Tysabri")."""
     words = name.split(" ")
+    if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]) and not re.fullmatch(r"[A-Z]{1,4}", words[0]):
+        return words[0], start  # a dosage-form suffix ("Nurtec ODT", "Xeljanz XR") is not part of the name
     if len(words) == 2 and (
         words[0].lower() in _NOT_DRUG or not re.fullmatch(r"[A-Za-z]{3,}", words[0]) or lexicon_word(words[1])
     ):
