@@ -139,7 +139,9 @@ _URGENT = re.compile(
     r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"
     r"determination|pre-service|coverage|prior authorization|authorization (?:decision|request|review))|"
     r"\bfast \((?:expedited|urgent)\)\s+(?:decision|review|request)|"
-    r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
+    r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|"
+    r"\btype of (?:review|request|decision)\s*:\s*(?:expedited|urgent)|\b(?:expedited|urgent)\s*\((?:fast|urgent|expedited)\)\s*(?:decision|review|determination)|"
+    r"\b(?:agreed to|will) make a fast decision|\b(?:made|decided) (?:it|this|the decision|your request) within (?:72|24) hours|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
     re.IGNORECASE,
 )
 _CARC = re.compile(
