@@ -33,13 +33,15 @@ _GENERIC = re.compile(
 _WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # "Tremfya (guselkumab)" and "adalimumab (Humira)".
 # Two capitalised words may name one product ("Simponi Aria", "Darzalex Faspro").
-_BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([a-z][a-z/;, -]{{3,80}}?)\s*\)")
+_BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Za-z][A-Za-z/;, -]{{3,80}}?)\s*\)")
+# "(Soliris, eculizumab)": the brand and its generic inside one parenthesis.
+_PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _GENERIC_BRAND = re.compile(rf"\b([a-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?)\s*\(\s*({_BRAND})\s*\)")
 _STRENGTH = re.compile(rf"\b({_WORD})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
 _REQUEST_LINE = re.compile(
     r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
-    r"(?: requested| billed| name| injection|/service)?|requested|billed)[ \t]*:[ \t]*([^\n]{3,120})$",
+    r"(?: requested| billed| name| injection|/service)?|requested|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "asked us to cover Repatha", "coverage of REPATHA SURECLICK": the drug the request is for.
@@ -106,8 +108,11 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         add(m.group(1), m.start(1), "asked for", 3.0)
     for m in _BRAND_GENERIC.finditer(text):
         name, start = _brand_words(m.group(1), m.start(1))
-        if _GENERIC.search(m.group(2)) and name[0].isupper() and not _GENERIC.fullmatch(name.lower()):
+        if _GENERIC.search(m.group(2).lower()) and name[0].isupper() and not _GENERIC.fullmatch(name.lower()):
             add(name, start, "beside its generic", 3.0)
+    for m in _PAREN_PAIR.finditer(text):
+        if _GENERIC.search(m.group(2)):
+            add(m.group(1), m.start(1), "beside its generic", 3.0)
     for m in _GENERIC_BRAND.finditer(text):
         if _GENERIC.fullmatch(m.group(1)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
@@ -127,8 +132,10 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         if generic and brand and _GENERIC.fullmatch(m.group(1)):
             _merge(generic, into=brand)
     for m in _BRAND_GENERIC.finditer(text):
+        if not (m.group(1)[0].isupper() and _GENERIC.search(m.group(2).lower())):
+            continue  # "belimumab (Benlysta)" is the other way round: handled above
         brand = found.get(_brand_words(m.group(1), m.start(1))[0].lower())
-        for g in re.split(r"[/;, ]+", m.group(2)):
+        for g in re.split(r"[/;, ]+", m.group(2).lower()):
             generic = found.get(g.lower())
             if brand and generic and generic is not brand:
                 _merge(generic, into=brand)

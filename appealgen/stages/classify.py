@@ -19,7 +19,7 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:our|the) (?:clinical |medical |coverage )?(?:policy|policy bulletin|criteria|guidelines?) requires? (?:a|an|that|at least)", 2.0),
     ("experimental_investigational", r"experimental|investigational|unproven|not proven|"
      r"insufficient (?:clinical |scientific )?evidence (?:of|to support|that)|considered (?:to be )?(?:unproven|experimental)", 2.5),
-    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for(?! (?:you|him|her|them|your|the member|this member|the patient|this patient)\b)|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
+    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for(?! (?:you|him|her|them|your|the member|this member|the patient|this patient|payment|coverage|reimbursement)\b)|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
      r"(?:FDA[- ])?(?:labeled|approved) indications?|compendi(?:a|um)|not an? (?:FDA[- ]approved|labeled) (?:use|indication)", 2.0),
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
      r"first[- ]line|prerequisite (?:drug|therapy)|"
@@ -43,7 +43,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("site_of_care", r"site of (?:care|service)|not an? (?:approved|qualified|designated|certified|authorized) (?:gene therapy )?(?:treatment )?(?:center|facility|site|provider)|"
      r"(?:qualified|approved|designated|certified) (?:gene therapy |hemophilia )?(?:treatment )?centers?|centers? of excellence|"
      r"place of service|(?:infusion|treatment) (?:site|setting|location|facility) (?:is|was) not|lower[- ]cost (?:site|setting)|"
-     r"hospital outpatient (?:setting|department)|preferred (?:site|infusion center|facility)", 2.0),
+     r"hospital outpatient (?:setting|department|site|facility)|preferred (?:site|infusion center|facility)", 2.0),
     ("out_of_network", r"out[- ]of[- ]network|non[- ]?participating|not (?:a )?(?:contracted|participating|in[- ]network) (?:provider|facility|physician|pharmacy)|"
      r"not (?:in|part of) (?:our|the plan's|your plan's|your) network|not contracted|outside (?:of )?(?:your |the )?(?:plan's )?network", 2.0),
     ("benefit_exclusion", r"(?:is |are )?(?:specifically )?excluded (?:from|under) (?:coverage|your|the)|exclusions? (?:section|list|in your)|"
@@ -176,6 +176,12 @@ _RULES.extend([
     ("formulary_exclusion", r"not on the list of (?:covered )?(?:medicines|drugs|medications)|"
      r"excluded (?:medication|drug|medicine|product) on (?:the |your )?(?:[\w-]+ ){0,5}(?:drug list|formulary)", 2.5),
     ("out_of_network", r"(?:is|are) not one of (?:the|our|your plan's|its) (?:[\w-]+ ){0,2}(?:pharmacies|providers|facilities|doctors|physicians|centers|hospitals)", 2.0),
+    # dev7 wordings.
+    ("out_of_network", r"not (?:an? )?(?:[A-Z][\w-]* ){0,3}(?:network|plan|in-plan|participating|contracted) (?:providers?|facilit(?:y|ies)|physicians?|pharmac(?:y|ies)|doctors?|hospitals?|centers?)|"
+     r"(?:only|unless) (?:when )?(?:it is )?(?:provided|given|arranged)(?: or (?:provided|given|arranged))? by (?:plan|network|participating|contracted) providers", 2.0),
+    ("prior_authorization_required", r"no (?:approved|valid|active|current) (?:prior )?(?:authori[sz]ation|approval|precertification)(?: [\w-]+){0,3} on file", 2.0),
+    ("step_therapy", r"requires? at least (?:\d+|one|two|three|six|twelve) (?:consecutive )?(?:weeks|months) of|"
+     r"(?:has|have) not (?:yet )?been tried|before (?:an? |the )?(?:[\w-]+ ){0,3}(?:is|are|will be) covered", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
 ])
@@ -193,7 +199,10 @@ _RULES.append(("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
 _COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
-_NEGATED = re.compile(r"\bnot (?:on |based on |because of |due to )?(?:a |an |the )?(?:review of |determination of )?$", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\bnot (?:a (?:decision|determination|review) (?:on|about|of) |on |based on |because of |due to |about )?(?:a |an |the )?(?:review of |determination of )?$",
+    re.IGNORECASE,
+)
 # A cue inside a condition ("... if your prescriber tells us why the preferred products are not
 # appropriate") states what could change the decision, not why it was made.
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
@@ -205,7 +214,11 @@ _SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}, "medical_
 # "Payment was not received by the end of the grace period" is about premiums, not records.
 _VETO = {
     # "A request for reconsideration of this claim must be received within 90 days": an appeal deadline.
-    "timely_filing": re.compile(r"\b(?:appeal|reconsideration|redetermination|grievance)s?\b", re.IGNORECASE),
+    "timely_filing": re.compile(r"\b(?:appeal|reconsideration|redetermination|grievance)s?\b|\bcorrected claims?\b", re.IGNORECASE),
+    # "Ambetter covers other treatments ... without prior authorization": no approval is needed there.
+    "prior_authorization_required": re.compile(
+        r"\b(?:covers?|covered|available|offers?)\b[^.]{0,200}\bwithout (?:a |any )?(?:prior )?(?:authori[sz]ation|approval)", re.IGNORECASE
+    ),
     "missing_information": re.compile(
         r"\b(?:premiums?|payments? (?:was|were|is|are|had|has)|grace period|until|(?:showing|to show|explaining|explain) why)\b", re.IGNORECASE
     )

@@ -44,7 +44,7 @@ _MEMBER_LABEL = re.compile(
     + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
     + _ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
-    + r"|^[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*(?:[:#]|\.{3,})[ \t]*"
+    + r"|(?:^|[ \t]{2,})[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*(?:[:#]|\.{3,})[ \t]*"
     + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
@@ -141,7 +141,8 @@ _URGENT = re.compile(
     r"\bfast \((?:expedited|urgent)\)\s+(?:decision|review|request)|"
     r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|"
     r"\btype of (?:review|request|decision)\s*:\s*(?:expedited|urgent)|\b(?:expedited|urgent)\s*\((?:fast|urgent|expedited)\)\s*(?:decision|review|determination)|"
-    r"\b(?:agreed to|will) make a fast decision|\b(?:made|decided) (?:it|this|the decision|your request) within (?:72|24) hours|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
+    r"\b(?:agreed to|will) make a fast decision|\b(?:made|decided) (?:it|this|the decision|your request) within (?:72|24) hours|"
+    r"\b(?:reviewed|decided|handled|processed) (?:on |as )?an? (?:expedited|urgent|fast)\b|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
     re.IGNORECASE,
 )
 _CARC = re.compile(
@@ -279,8 +280,11 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
 
 
 def _member_id(text: str, spans: dict[str, Span]) -> str | None:
-    for m in _MEMBER_LABEL.finditer(text):
+    pos = 0
+    while (m := _MEMBER_LABEL.search(text, pos)) is not None:
+        pos = m.end()
         if m.group("owner") and _NOT_MEMBER_OWNER.search(m.group("owner")):
+            pos = m.end("owner")  # "Aetna Medicare member ID:": read on from "member ID"
             continue
         group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i) and i != m.re.groupindex["owner"])
         value = m.group(group)
