@@ -8,6 +8,7 @@ from functools import cache
 from pydantic import BaseModel, Field, PrivateAttr
 
 from appealgen.knowledge._data import load_yaml
+from appealgen.knowledge.states import STATE_NAMES
 
 
 class Payer(BaseModel):
@@ -92,25 +93,13 @@ class PayerDirectory(BaseModel):
         return self._matchers
 
 
-_STATE_NAMES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
-    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
-    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
-    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan",
-    "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
-    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania",
-    "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas",
-    "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington", "WV": "West Virginia",
-    "WI": "Wisconsin", "WY": "Wyoming",
-}
-_STATE_CODES = {name.lower(): code for code, name in _STATE_NAMES.items()}
+_STATE_CODES = {name.lower(): code for code, name in STATE_NAMES.items()}
 # Blue plan families and the state each is the Blue plan of when no other state is named
 # (Highmark Inc. is Pennsylvania's; its West Virginia, Delaware and New York plans carry the
 # state in their names).
 _BLUE_HOMES = {"highmark": "PA", "wellmark": "IA", "premera": "WA", "excellus": "NY", "carefirst": "MD",
-               "independence": "PA", "capital": "PA", "horizon": "NJ", "regence": ""}
-_STATE_ALT = "|".join(sorted((re.escape(n).replace(r"\ ", r"\s+") for n in _STATE_NAMES.values()), key=len, reverse=True))
+               "independence": "PA", "capital": "PA", "horizon": "NJ"}  # Regence: only with its state
+_STATE_ALT = "|".join(sorted((re.escape(n).replace(r"\ ", r"\s+") for n in STATE_NAMES.values()), key=len, reverse=True))
 _BLUE_PLAN = re.compile(
     rf"(?:\b(?P<family>Highmark|Regence|Wellmark|Premera|Excellus|CareFirst|Capital|Independence|Horizon|Anthem|Empire)\s+)?"
     rf"(?:\b(?P<pre>{_STATE_ALT})\s+)?\bBlue\s?Cross(?:\s+(?:and|&))?(?:\s+Blue\s?Shield)?"

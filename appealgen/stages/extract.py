@@ -12,6 +12,7 @@ from appealgen.knowledge.drugs import drug_lexicon
 from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
 from appealgen.knowledge.letter_reason import reason_span
 from appealgen.knowledge.payers import payer_directory
+from appealgen.knowledge.states import STATE_NAMES
 from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
 
 _MONTHS = {
@@ -107,10 +108,9 @@ _WORD_NUMBERS = {
     "thirty": 30, "sixty": 60, "sixty-five": 65, "ninety": 90, "one hundred twenty": 120,
     "one hundred eighty": 180, "one hundred and eighty": 180,
 }
+# A dollar amount in a claim row: "$4,190.00" or "4,190.00".
+_MONEY = re.compile(r"\$\s?\d|(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])")
 _STATE_ZIP = re.compile(r"\b([A-Z]{2})\s+(\d{5})(?:-\d{4})?\b")
-_US_STATES = set(
-    ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY"]
-)
 _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("medicare_part_d", r"\bPart D\b|prescription drug plan|\bPDP\b|coverage determination|redetermination", 3.0),
     ("medicare_advantage", r"Medicare Advantage|Medicare (?:health )?plan|\bMA(?:-PD)?\b plan|Part C\b|"
@@ -264,7 +264,7 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
         # its city line belongs to the payer or provider too.
         continued = previous_is_payer and not _FIELD_START.match(line) and not _BLOCK_END.match(line)
         for m in _STATE_ZIP.finditer(line):
-            if m.group(1) in _US_STATES:
+            if m.group(1) in STATE_NAMES:
                 candidates.append((1 if payer_line or continued else 0, m, offset))
         previous_is_payer = (payer_line or continued) and not _BLOCK_END.match(line) and bool(line.strip())
         offset += len(line) + 1
@@ -327,7 +327,7 @@ def _claim_row_date(text: str, spans: dict[str, Span]) -> date | None:
     """A remittance row's first column: the date of service of its first claim line."""
     for row in re.finditer(r"^[ \t]*(?:\d{1,2}[ \t]+)?(\d{1,2}/\d{1,2}/\d{2,4})[ \t]+[^\n]*$", text, re.MULTILINE):
         line = row.group(0)
-        if re.search(r"\$\s?\d|\b\d{1,3}(?:,\d{3})*\.\d{2}\b", line) and re.search(r"\b(?:[A-V]\d{4}|\d{5})\b", line):
+        if _MONEY.search(line) and re.search(r"\b(?:[A-V]\d{4}|\d{5})\b", line):
             m = DATE_RE.search(text, row.start(1), row.end(1))
             value = parse_date(m) if m else None
             if m and value:
@@ -424,8 +424,7 @@ def _in_claim_line(text: str, m: re.Match[str]) -> bool:
     line_end = text.find("\n", m.end())
     line = text[line_start : line_end if line_end >= 0 else len(text)]
     zip_code = re.search(r"\b[A-Z]{2}\s*$", text[line_start : m.start()])
-    money = re.search(r"\$\s?\d|(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])", line)
-    return bool(money) and not zip_code and not re.search(r"P\.?\s?O\.?\s+Box", line, re.IGNORECASE)
+    return bool(_MONEY.search(line)) and not zip_code and not re.search(r"P\.?\s?O\.?\s+Box", line, re.IGNORECASE)
 
 
 def _deadline(text: str, spans: dict[str, Span]) -> int | None:
