@@ -106,16 +106,24 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
             break
     for m in _ASKED_FOR.finditer(text[:boundary]):
         add(m.group(1), m.start(1), "asked for", 3.0)
+    # (brand key, generic keys) written side by side; merged once every name has been seen.
+    brand_first: list[tuple[str, list[str]]] = []
+    generic_first: list[tuple[str, str]] = []
     for m in _BRAND_GENERIC.finditer(text):
         name, start = _brand_words(m.group(1), m.start(1))
-        if _GENERIC.search(m.group(2).lower()) and name[0].isupper() and not _GENERIC.fullmatch(name.lower()):
+        generic = m.group(2).lower()
+        if not (m.group(1)[0].isupper() and _GENERIC.search(generic)):
+            continue  # "belimumab (Benlysta)" is the other way round: _GENERIC_BRAND reads it
+        if name[0].isupper() and not _GENERIC.fullmatch(name.lower()):
             add(name, start, "beside its generic", 3.0)
+        brand_first.append((name.lower(), re.split(r"[/;, ]+", generic)))
     for m in _PAREN_PAIR.finditer(text):
         if _GENERIC.search(m.group(2)):
             add(m.group(1), m.start(1), "beside its generic", 3.0)
     for m in _GENERIC_BRAND.finditer(text):
         if _GENERIC.fullmatch(m.group(1)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
+            generic_first.append((m.group(1).lower(), m.group(2).lower()))
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):
@@ -127,16 +135,14 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     if not found:
         return None
     # A brand written beside its generic stands for it: "adalimumab (Humira)" is about Humira.
-    for m in _GENERIC_BRAND.finditer(text):
-        generic, brand = found.get(m.group(1).lower()), found.get(m.group(2).lower())
-        if generic and brand and _GENERIC.fullmatch(m.group(1)):
+    for generic_key, brand_key in generic_first:
+        generic, brand = found.get(generic_key), found.get(brand_key)
+        if generic and brand:
             _merge(generic, into=brand)
-    for m in _BRAND_GENERIC.finditer(text):
-        if not (m.group(1)[0].isupper() and _GENERIC.search(m.group(2).lower())):
-            continue  # "belimumab (Benlysta)" is the other way round: handled above
-        brand = found.get(_brand_words(m.group(1), m.start(1))[0].lower())
-        for g in re.split(r"[/;, ]+", m.group(2).lower()):
-            generic = found.get(g.lower())
+    for brand_key, generic_keys in brand_first:
+        brand = found.get(brand_key)
+        for g in generic_keys:
+            generic = found.get(g)
             if brand and generic and generic is not brand:
                 _merge(generic, into=brand)
     # "Simponi" on a request line and "Simponi Aria (golimumab)" beside it are one product.
@@ -162,13 +168,13 @@ def _brand_words(name: str, start: int) -> tuple[str, int]:
     if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]) and not re.fullmatch(r"[A-Z]{1,4}", words[0]):
         return words[0], start  # a dosage-form suffix ("Nurtec ODT", "Xeljanz XR") is not part of the name
     if len(words) == 2 and (
-        words[0].lower() in _NOT_DRUG or not re.fullmatch(r"[A-Za-z]{3,}", words[0]) or lexicon_word(words[1])
+        words[0].lower() in _NOT_DRUG or not re.fullmatch(r"[A-Za-z]{3,}", words[0]) or _lexicon_word(words[1])
     ):
         return words[1], start + len(words[0]) + 1
     return name, start
 
 
-def lexicon_word(word: str) -> bool:
+def _lexicon_word(word: str) -> bool:
     """Whether a word is a drug the lexicon knows (a known brand stands alone)."""
     return drug_lexicon().get(word) is not None
 
