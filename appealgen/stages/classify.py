@@ -11,6 +11,15 @@ from appealgen.knowledge.codes import carc_table
 from appealgen.knowledge.letter_layout import Sentence, expand_contractions, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
 
+# Step therapy said without its name: a word of sequence ("first", "before", "failed",
+# "no claims for") near a word for the other drugs ("preferred", "alternatives",
+# "conventional therapy", "biosimilar"), in either order, in one sentence.
+_STEP_SEQUENCE = (r"(?:first|before|prior (?:use|trial|treatment)|previously|already|tried|trials?|course of|failed|failure|"
+                  r"inadequate response|did not respond|intoleran\w*|claims? history|pharmacy (?:records?|history|claims)|"
+                  r"no (?:claims|fills|record)|not (?:yet )?(?:used|taken|tried|filled)|pathway|protocol)")
+_STEP_OTHERS = (r"(?:preferred|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
+                r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
+                r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)|prerequisite|second[- ](?:line|step))")
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
 _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"not (?:considered |deemed )?medically necessary|medical(?:ly)? necess|"
@@ -129,9 +138,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("off_label", r"not (?:FDA[- ])?approved by the (?:U\.?S\.? )?Food and Drug Administration (?:for|to treat)|not (?:a |an )?medically accepted indication", 2.0),
     ("missing_information", r"(?:did not|have not|has not|never) (?:get|receive|see)(?: us)? (?:an? |the |any )?(?:[\w-]+ ){0,3}"
      r"(?:MRI|scan|tests?|labs?|results?|reports?|notes?|records?|documentation|information|letter|form|imaging|biopsy|assessment|evaluation|measurements?|scores?)\b", 2.0),
-]
-# Wordings from letters that avoid each basis's textbook phrase (dev4).
-_RULES.extend([
+    # Wordings from letters that avoid each basis's textbook phrase (dev4 onwards).
     ("medical_necessity", r"(?:does|do|did) not support (?:adding|starting|continuing|the use of|use of|coverage|the request|this request|approval|treatment with)|"
      r"(?:is|are) reserved for (?:patients|people|members|adults|children|those|cases|disease|[\w-]+ that)|"
      r"(?:is|are|was|were) below the (?:[\w-]+ ){0,2}(?:level|threshold|range|cutoff|cut-off)|"
@@ -144,8 +151,6 @@ _RULES.extend([
      r"\d+ days after the (?:\d{1,2}/\d{1,2}/\d{2,4} )?(?:date of service|service date)", 2.5),
     ("eligibility", r"(?:was|were|is|are) not covered (?:under|by) (?:your|the|this|his|her) (?:plan|policy|coverage)(?: [\w'-]+){0,3} (?:on|as of|at the time)", 2.0),
     ("coding_billing_error", r"(?:is|are) billed per (?:\d|one|each)|(?:is|are|be) (?:reported|billed) as \d+ units", 2.5),
-])
-_RULES.extend([
     ("step_therapy", r"(?:for|to) (?:members|people|patients|adults|children|those|persons|enrollees)(?: [\w'-]+){0,2} (?:who|whose)(?: [\w'(),-]+){0,6} "
      r"(?:already (?:been treated|tried|used|taken|failed|had)|previously (?:been treated|tried|used|taken|failed)|been treated|had to stop|"
      r"were taking|was taking|did not respond|could not tolerate|failed|tried)|"
@@ -184,18 +189,10 @@ _RULES.extend([
      r"(?:has|have) not (?:yet )?been tried|before (?:an? |the )?(?:[\w-]+ ){0,3}(?:is|are|will be) covered", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
-])
-# Step therapy said without its name: a word of sequence ("first", "before", "failed",
-# "no claims for") near a word for the other drugs ("preferred", "alternatives",
-# "conventional therapy", "biosimilar"), in either order, in one sentence.
-_STEP_SEQUENCE = (r"(?:first|before|prior (?:use|trial|treatment)|previously|already|tried|trials?|course of|failed|failure|"
-                  r"inadequate response|did not respond|intoleran\w*|claims? history|pharmacy (?:records?|history|claims)|"
-                  r"no (?:claims|fills|record)|not (?:yet )?(?:used|taken|tried|filled)|pathway|protocol)")
-_STEP_OTHERS = (r"(?:preferred|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
-                r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
-                r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)|prerequisite|second[- ](?:line|step))")
-_RULES.append(("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_STEP_OTHERS}\b|"
-                               rf"\b{_STEP_OTHERS}\b(?: [\w'(),/-]+){{0,8}} {_STEP_SEQUENCE}\b", 1.5))
+    # Step therapy said without its name (see _STEP_SEQUENCE).
+    ("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_STEP_OTHERS}\b|"
+     rf"\b{_STEP_OTHERS}\b(?: [\w'(),/-]+){{0,8}} {_STEP_SEQUENCE}\b", 1.5),
+]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
 _COMPILED = [(b, re.compile(ocr_tolerant(p).replace(" ", r"\s+"), re.IGNORECASE), w) for b, p, w in _RULES]
