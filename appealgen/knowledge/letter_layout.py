@@ -93,7 +93,7 @@ _RIGHTS_HEADINGS = re.compile(ocr_tolerant(
 
 _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"\b(?:you|your (?:doctor|provider|prescriber|representative)|an? provider|providers|members?)\s+(?:also\s+)?"
-    r"(?:may|can|could|have the right to|has the right to|are entitled to)\b(?! not\b)"
+    r"(?:may|can|could|have the right to|has the right to|are entitled to)\b(?! not\b| (?:safely |still )?(?:take|tolerate|use|try|switch|fill|continue)\b)"
     r"|\b(?:may|can) (?:also )?be (?:requested|filed|submitted|reviewed|appealed)\b"
     r"|\b(?:can|may|will) (?:also )?review (?:decisions|denials|claims denied)\b"
     r"|\b(?:appeals?|decisions?|denials?) (?:about|involving|related to) (?:whether|medical|the medical)\b"
@@ -123,8 +123,12 @@ _APPEAL_OFFER = re.compile(ocr_tolerant(
     re.IGNORECASE,
 )
 
+# A full stop after a title or a short abbreviation ("Dr. Okafor", "U.S. Food"), or after the
+# number that opens a list item ("1. Your plan covers ..."), ends no sentence.
+_NOT_AN_END = "".join(rf"(?<!\b{a})" for a in (r"Dr\.", r"Mr\.", r"Ms\.", r"Mrs\.", r"St\.", r"Jr\.", r"Sr\.", r"U\.S\.", r"vs\.", r"No\.")) + (
+    r"(?<!^\d\.)(?<!^\d\d\.)(?<!^ \d\.)(?<!^  \d\.)")
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9(\"'\[])|\n\s*\n|\n(?=\s*[-*\u2022]|\s*\d+[.)]\s)"
+    r"(?<=[.!?])" + _NOT_AN_END + r"[\"')\]]*\s+(?=[A-Z0-9(\"'\[])|\n\s*\n|\n(?=\s*[-*\u2022]|\s*\d+[.)]\s)"
     # Letter-layout lines end a unit too: a "Label: value" field next, or a short line (address, heading).
     r"|\n(?=[ \t]*[A-Z][\w /#&().'-]{0,40}:[ \t])",
     re.MULTILINE,

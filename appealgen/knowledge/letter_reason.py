@@ -9,6 +9,7 @@ the next steps after it; a remittance's reason is its adjustment-code line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant
 from appealgen.models import Span
@@ -23,35 +24,145 @@ _REASON_CUES = re.compile(ocr_tolerant(
     r"not (?:show|documented)|no (?:records?|claims?|notes?|documentation|evidence|history)|trial|tried|covers?|covered|only (?:for|when|after|if)|asked for|doses?|primary payer|other (?:health )?insurance|pay first|"
     r"coordination of benefits|preferred|step therapy|must (?:first )?try|site of care|setting|center|"
     r"authorization|eligib\w*|coverage ended|terminated|billed|units|codes?|NDC|filing|FDA|indications?|compendia|"
-    r"not a covered benefit|weight loss|[A-Z]{2}-\d{1,3})\b"),
+    r"not a covered benefit|weight loss|(?:must|needs? to|has to) be approved|no (?:prior )?approval|approval (?:is|was) (?:required|needed)|"
+    r"[A-Z]{2}-\d{1,3})\b"),
     re.IGNORECASE,
 )
 _DECISION_WORDS = {"denied", "deny", "denial", "not approved", "unable to approve", "cannot approve", "not been approved", "reason", "because"}
 _CARC_LINE = re.compile(r"^(?:[A-Za-z ]{0,25}:\s*)?(?:CO|PR|OA|PI|CR)[- ]?\d{1,3}\s*:")
 _NEXT_STEPS = re.compile(r"^(?:if|a new request|you can still|please|once|when)\b", re.IGNORECASE)
+# A heading that announces the reason ("Reason for the denial:", "Why we denied your request"):
+# the reason is the prose after it.
+_REASON_HEADING = re.compile(ocr_tolerant(
+    r"^(?:(?:the |our |main )*reasons?(?: for\b[\w ]{0,50})?"
+    r"|why (?:we|the plan|your \w+) (?:denied|did not approve|cannot approve|could not approve|is not covered)[\w ]{0,30}"
+    r"|why (?:this|the|your) (?:request|claim|drug|service)[\w ]{0,40}|here is why[\w ,]{0,30}|what we decided and why"
+    r"|(?:our |the )?decision(?: and (?:the |our )?reasons?(?: for it)?)?|explanation(?: of (?:the|our) (?:decision|denial))?|(?:the |our )?rationale|basis for (?:the|our|this) (?:decision|denial))\s*[:.]?\s*$"),
+    re.IGNORECASE,
+)
+# "Reason: ..." / "The main reason: ...": a labelled reason inside the letter's prose; the label is not the reason.
+_REASON_LABEL = re.compile(ocr_tolerant(r"^(?:the |our |main )*(?:reasons?(?: for (?:the |this |our )?(?:denial|decision))?|explanation)\s*:\s*(?=\S)"), re.IGNORECASE)
+# What the letter says before its reason: who asked for what, who reviewed it, that it was denied.
+_PREAMBLE = re.compile(ocr_tolerant(
+    r"\b(?:asked (?:us|the plan|[A-Z]\w+(?: \w+)?) (?:to (?:cover|approve|pay)|for (?:approval|coverage))|asked for approval|"
+    r"(?:we|the plan) received (?:a|your|the) request|we are writing|this letter (?:is|explains|tells)|"
+    r"reviewed (?:by|the request|your request|the information|your doctor|your records|the records|the office notes)|"
+    r"(?:physician|pharmacist|medical director|clinical|doctor) reviewer|board[- ]certified|"
+    r"we (?:looked at|reviewed|considered)|(?:urgent|expedited|fast) (?:review|decision|request)|reviewed your request quickly|"
+    r"within \d+ hours|(?:decision|determination) was made by)"),
+    re.IGNORECASE,
+)
+# What follows the reason: billing protections, offers of copies, how to send a new request.
+_AFTERWORD = re.compile(ocr_tolerant(
+    r"\b(?:may not (?:be )?bill|not (?:a|be) bill|contractual adjustments?|(?:free )?cop(?:y|ies) of (?:the|this|these|any)|"
+    r"your (?:doctor|prescriber|provider) (?:can|may) (?:send|submit|ask|request|call)|a new request|peer[- ]to[- ]peer|"
+    r"(?:decision|determination) was made by|is not a decision on)"),
+    re.IGNORECASE,
+)
+_FIRST_ITEM = re.compile(r"^(?:1[.)]|\(1\)|[-*\u2022])\s")
+_NEXT_ITEM = re.compile(ocr_tolerant(r"^(?:[2-9][.)]|\([2-9]\)|[-*\u2022]|(?:a |the )?(?:second|another|other) (?:reason|problem|issue)\b)\s*"), re.IGNORECASE)
 
 
-def reason_span(text: str, sents: list[Sentence]) -> Span | None:
-    """The sentences that state why the letter denies: the best-scoring run of decision prose, trimmed.
+def reason_span(text: str, sents: list[Sentence], bases: Callable[[Sentence], set[str]] | None = None) -> Span | None:
+    """The sentences that state why the letter denies, trimmed to the reason itself.
 
-    PDF text keeps no blank lines, so a run ends at anything that is not the letter's
-    own prose: a field, a heading, a table row, the rights notice.
+    A reason announced by a heading ("Reason for the denial:") is the prose after it;
+    otherwise it is the best-scoring run of decision prose. PDF text keeps no blank
+    lines, so a run ends at anything that is not the letter's own prose: a field, a
+    heading, a table row, the rights notice. A reason given as a numbered or bulleted
+    list is its first item: the main reason.
+
+    Args:
+        text: the letter.
+        sents: its sentences (letter_layout.sentences).
+        bases: the denial bases a sentence states (the classifier's cues); a sentence
+            that states one weighs more than its reason words alone.
     """
-    best: tuple[float, list[Sentence]] | None = None
-    for run in _prose_runs(sents):
-        score = sum(_reason_score(s) for s in run)
-        if score > 0 and (best is None or score > best[0]):
-            best = (score, run)
-    if best is None:
+    weight = {s.start: _reason_score(s) + (2.0 * len(bases(s)) if bases else 0.0) for s in sents}
+
+    def score(s: Sentence) -> float:
+        return weight.get(s.start, 0.0) if s.start in weight else _reason_score(s)
+
+    runs = _prose_runs(sents)
+    announced = _announced(sents, runs, score)
+    if span := _trimmed(text, announced, score, announced=True):
+        return span
+    for chosen in (_first_stated(runs, bases) if bases else [], _best_run(runs, score)):
+        if span := _trimmed(text, chosen, score):
+            return span
+    return _trimmed(text, _best_run(runs, score), score, need_reason=False)
+
+
+def _trimmed(
+    text: str, chosen: list[Sentence], score: Callable[[Sentence], float], need_reason: bool = True, announced: bool = False
+) -> Span | None:
+    """The reason within a run, without what comes before or after it.
+
+    None if no reason words are left (need_reason). Under a reason heading (announced),
+    a sentence without reason words still belongs to the reason.
+    """
+    if not chosen:
         return None
-    chosen = best[1]
     if _CARC_LINE.match(chosen[0].text):
         chosen = chosen[:1]  # a remittance's reason is its code line
-    while len(chosen) > 1 and (_is_announcement(chosen[0]) or not _reason_score(chosen[0]) or _NEXT_STEPS.match(chosen[0].text)):
+    while len(chosen) > 1 and (_is_preamble(chosen[0]) or not (announced or score(chosen[0]))):
         chosen = chosen[1:]
-    while len(chosen) > 1 and (not _reason_score(chosen[-1]) or _NEXT_STEPS.match(chosen[-1].text)):
-        chosen = chosen[:-1]
-    return Span(start=chosen[0].start, end=chosen[-1].end, text=text[chosen[0].start : chosen[-1].end])
+    for i, s in enumerate(chosen[1:], 1):
+        if _AFTERWORD.search(s.text) or _NEXT_STEPS.match(s.text) or (_FIRST_ITEM.match(chosen[0].text) and _NEXT_ITEM.match(s.text)):
+            chosen = chosen[:i]
+            break
+    if need_reason and not any(score(s) for s in chosen):
+        return None
+    start = chosen[0].start
+    if label := _REASON_LABEL.match(chosen[0].text):
+        start += label.end()
+    return Span(start=start, end=chosen[-1].end, text=text[start : chosen[-1].end])
+
+
+def _announced(sents: list[Sentence], runs: list[list[Sentence]], score: Callable[[Sentence], float]) -> list[Sentence]:
+    """The prose after the first reason heading, or from the first labelled reason, up to the run's end."""
+    for i, s in enumerate(sents):
+        if s.in_rights_notice:
+            break
+        if _REASON_LABEL.match(s.text) and score(s):
+            first = i
+        elif _REASON_HEADING.match(s.text) or (s.text.endswith("?") and "reason" in s.text.lower()):
+            first = i + 1
+        else:
+            continue
+        run = next((r for r in runs if any(x.start == sents[first].start for x in r)), None) if first < len(sents) else None
+        if run:
+            tail = [x for x in run if x.start >= sents[first].start]
+            # A heading vouches for the prose under it; a label needs reason words.
+            if tail and (first > i or sum(score(x) for x in tail) > 0):
+                return tail
+    return []
+
+
+def _first_stated(runs: list[list[Sentence]], bases: Callable[[Sentence], set[str]]) -> list[Sentence]:
+    """The run where the letter first states a basis: its main reason comes first."""
+    for run in runs:
+        for s in run:
+            if (bases(s) and len(s.text.split()) >= 4 and not _PREAMBLE.search(s.text)) or _CARC_LINE.match(s.text):
+                return run
+    return []
+
+
+def _best_run(runs: list[list[Sentence]], score: Callable[[Sentence], float]) -> list[Sentence]:
+    best: tuple[float, list[Sentence]] | None = None
+    for run in runs:
+        total = sum(score(s) for s in run)
+        if total > 0 and (best is None or total > best[0]):
+            best = (total, run)
+    return best[1] if best else []
+
+
+def _is_preamble(s: Sentence) -> bool:
+    """Not the reason: the decision alone, who asked or reviewed, a heading, or what comes after."""
+    return (
+        _is_announcement(s) or bool(_NEXT_STEPS.match(s.text)) or bool(_AFTERWORD.search(s.text))
+        or bool(_REASON_HEADING.match(s.text)) or (bool(_PREAMBLE.search(s.text)) and not _REASON_LABEL.match(s.text))
+    )
 
 
 def _cues(s: Sentence) -> set[str]:
@@ -60,12 +171,13 @@ def _cues(s: Sentence) -> set[str]:
 
 def _is_announcement(s: Sentence) -> bool:
     """"The request has been denied.": the decision, with no reason in it."""
-    return s.text.endswith("?") or not (_cues(s) - _DECISION_WORDS)
+    cues = _cues(s)
+    return s.text.endswith("?") or bool(cues) and not (cues - _DECISION_WORDS)
 
 
 def _reason_score(s: Sentence) -> float:
     if _CARC_LINE.match(s.text):
-        return 2.0
+        return 4.0  # an adjustment code states its basis, as a strong cue does
     if len(s.text.split()) < 4:
         return 0.0
     return len(_cues(s)) * (0.3 if _is_announcement(s) else 1.0)

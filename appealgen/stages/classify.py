@@ -304,6 +304,11 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     ]
 
 
+def stated_bases(sent: Sentence) -> set[str]:
+    """The bases a decision sentence states with a strong cue (none for fields and the rights notice)."""
+    return {c.basis for c in _cues([sent]) if c.strong}
+
+
 def _cues(sents: list[Sentence]) -> list[_Cue]:
     """Every rule's matches in each decision sentence (fields and the rights notice skipped)."""
     cues: list[_Cue] = []

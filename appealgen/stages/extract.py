@@ -14,6 +14,7 @@ from appealgen.knowledge.letter_reason import reason_span
 from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
 from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
+from appealgen.stages.classify import stated_bases
 
 _MONTHS = {
     m: i
@@ -176,7 +177,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     ) or _claim_row_date(text, spans)
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
-    reason = reason_span(text, sents)
+    reason = reason_span(text, sents, stated_bases)
     if reason:
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None

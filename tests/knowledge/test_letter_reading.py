@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appealgen.knowledge.drug_names import find_drug
-from appealgen.knowledge.letter_layout import expand_contractions
+from appealgen.knowledge.letter_layout import expand_contractions, sentences
 from appealgen.knowledge.payers import payer_directory
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
@@ -124,3 +124,18 @@ def test_service_date_from_the_first_claim_row() -> None:
     text = ("Remittance advice\nDOS         Code   Units  Billed     Paid\n"
             "11/03/2026  J3111  21     $4,190.00  $0.00\n\nThe claim is denied.")
     assert str(_facts(text).service_date) == "2026-11-03"
+
+
+class TestSentences:
+    def test_titles_and_abbreviations_end_no_sentence(self) -> None:
+        text = "Dr. Lena Ortiz asked for Tepezza. The U.S. Food and Drug Administration approved it in 2020."
+        assert [s.text for s in sentences(text)] == [
+            "Dr. Lena Ortiz asked for Tepezza.", "The U.S. Food and Drug Administration approved it in 2020."
+        ]
+
+    def test_what_a_patient_can_take_is_not_a_rights_notice(self) -> None:
+        text = ("Your records show the highest dose of allopurinol that you can take has kept your uric acid below 6. "
+                "You may appeal this decision within 60 days.")
+        first, second = sentences(text, len(text))
+        assert not first.in_rights_notice
+        assert second.in_rights_notice

@@ -225,6 +225,41 @@ class TestDecisionText:
             "preferred drugs Emgality or Ajovy."
         )
 
+    def test_reason_under_a_heading_is_the_prose_after_it(self) -> None:
+        text = (
+            "Member ID: W284401733\n\nOn 05/02/2026 Dr. Ana Ruiz asked us to approve Kesimpta for you. A neurologist "
+            "reviewed the request and your records.\n\nOur decision: the request is denied.\n\nReason for the denial:\n"
+            "Your records show two relapses in the last year while you were taking glatiramer, but no MRI since 2024. "
+            "Kesimpta is covered once a recent MRI confirms active disease.\n\n"
+            "Guideline used: Multiple Sclerosis Agents, version 3."
+        )
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert facts.denial_reason == (
+            "Your records show two relapses in the last year while you were taking glatiramer, but no MRI since 2024. "
+            "Kesimpta is covered once a recent MRI confirms active disease."
+        )
+
+    def test_numbered_reasons_give_the_first_one(self) -> None:
+        text = (
+            "We cannot approve Repatha.\n"
+            "1. Your plan covers Repatha after 12 weeks of a high-intensity statin. We found no statin claims.\n"
+            "2. The amount requested, 2 pens every 14 days, is more than the plan limit of 1 pen every 14 days.\n"
+        )
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert facts.denial_reason == (
+            "1. Your plan covers Repatha after 12 weeks of a high-intensity statin. We found no statin claims."
+        )
+
+    def test_billing_protection_after_the_reason_is_not_part_of_it(self) -> None:
+        text = (
+            "Claim number: 2604417\n\nOnyvide must be approved before it is given, and no approval was on file for the "
+            "date of service. The member may not be billed for services denied for this reason."
+        )
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert facts.denial_reason == (
+            "Onyvide must be approved before it is given, and no approval was on file for the date of service."
+        )
+
     def test_remittance_reason_is_its_code_line(self) -> None:
         text = (
             "Claim number: 26183004517\nDOS HCPCS Units Billed Allowed Adj. codes\n"
