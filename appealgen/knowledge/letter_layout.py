@@ -106,8 +106,8 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b"
     # "Denials for lack of medical necessity ... are clinical appeals": a statement about kinds of decisions.
-    r"|^(?:denials|decisions|appeals|disputes|determinations) (?:for|based on|about|of|involving|related to)\b"
-    r"|^(?:reconsiderations?|appeals?|reviews?|requests?) (?:of|for) (?:denials|decisions|determinations)\b"
+    r"|^(?:[-*\u2022] ?)?(?:denials|decisions|appeals|disputes|determinations) (?:for|based on|about|of|involving|related to)\b"
+    r"|^(?:[-*\u2022] ?)?(?:reconsiderations?|appeals?|reviews?|requests?) (?:of|for) (?:denials|decisions|determinations)\b"
     r"|\b(?:reviews?|handles?|decides?) (?:disputes|appeals|decisions|denials|claims) (?:involving|about|based on)\b").replace(" ", r"\s+"),
     re.IGNORECASE,
 )

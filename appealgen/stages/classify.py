@@ -51,7 +51,7 @@ _RULES: list[tuple[str, str, float]] = [
      r"not (?:prior )?authori[sz]ed (?:before|prior)|before (?:the )?(?:service|infusion|treatment) (?:was|is) (?:given|provided|rendered)", 2.0),
     ("site_of_care", r"site of (?:care|service)|not an? (?:approved|qualified|designated|certified|authorized) (?:gene therapy )?(?:treatment )?(?:center|facility|site|provider)|"
      r"(?:qualified|approved|designated|certified) (?:gene therapy |hemophilia )?(?:treatment )?centers?|centers? of excellence|"
-     r"place of service|(?:infusion|treatment) (?:site|setting|location|facility) (?:is|was) not|lower[- ]cost (?:site|setting)|"
+     r"place of service(?! requested| code|:| \(| \d)|(?:infusion|treatment) (?:site|setting|location|facility) (?:is|was) not|lower[- ]cost (?:site|setting)|"
      r"hospital outpatient (?:setting|department|site|facility)|preferred (?:site|infusion center|facility)", 2.0),
     ("out_of_network", r"out[- ]of[- ]network|non[- ]?participating|not (?:a )?(?:contracted|participating|in[- ]network) (?:provider|facility|physician|pharmacy)|"
      r"not (?:in|part of) (?:our|the plan's|your plan's|your) network|not contracted|outside (?:of )?(?:your |the )?(?:plan's )?network", 2.0),
@@ -186,12 +186,27 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:only|unless) (?:when )?(?:it is )?(?:provided|given|arranged)(?: or (?:provided|given|arranged))? by (?:plan|network|participating|contracted) providers", 2.0),
     ("prior_authorization_required", r"no (?:approved|valid|active|current) (?:prior )?(?:authori[sz]ation|approval|precertification)(?: [\w-]+){0,3} on file", 2.0),
     ("step_therapy", r"requires? at least (?:\d+|one|two|three|six|twelve) (?:consecutive )?(?:weeks|months) of|"
-     r"(?:has|have) not (?:yet )?been tried|before (?:an? |the )?(?:[\w-]+ ){0,3}(?:is|are|will be) covered", 2.0),
+     r"(?:has|have) not (?:yet )?been tried|before (?:an? |the )(?:[\w-]+ ){0,3}(?:is|are|will be) covered", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
     # Step therapy said without its name (see _STEP_SEQUENCE).
     ("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_STEP_OTHERS}\b|"
      rf"\b{_STEP_OTHERS}\b(?: [\w'(),/-]+){{0,8}} {_STEP_SEQUENCE}\b", 1.5),
+    # dev8 wordings.
+    ("off_label", r"not (?:one of )?(?:the )?(?:uses?|conditions?|indications?) (?:on|in|listed (?:on|in)) (?:its|the|the drug's|the product's) (?:FDA[- ])?label|"
+     r"not on (?:its|the) (?:FDA[- ])?label|outside (?:of )?(?:its|the) (?:FDA[- ](?:approved )?|approved )?label|"
+     r"not a use (?:that )?the (?:FDA|Food and Drug Administration) has approved", 2.0),
+    ("step_therapy", r"(?:given|had|made) (?:\w+ )?(?:a |an )(?:fair|adequate|reasonable) (?:try|trial)|"
+     r"first[- ]choice (?:[\w-]+ ){0,2}(?:medicines?|drugs?|treatments?|medications?|options?)", 2.0),
+    ("missing_information", r"(?:arrived|came in|was sent|was submitted) (?:with only|without (?:the |any )?(?:[\w-]+ ){0,3}(?:records?|information|documentation|notes|results?|reports?))|"
+     r"(?:had|have|has) not (?:yet )?(?:reached us|arrived|been sent(?: to us)?)|nothing (?:had |has )?(?:arrived|been received|came in)", 2.0),
+    ("medical_necessity", r"not (?:clinically|medically) (?:warranted|indicated|appropriate|justified)|(?:is|are|were|was) (?:not )?reasonable and necessary", 2.0),
+    ("quantity_limit", r"(?:plan's|our|the plan's|your plan's) (?:quantity |dose |dosing )?limit (?:for|on) ", 2.0),
+    ("prior_authorization_required", r"requires? (?:[\w ]{1,30} )?to approve (?:[\w()-]+ ){1,4}before (?:it is|they are|you receive|the (?:service|infusion|treatment) is) (?:given|provided|received|dispensed|administered)|"
+     r"no record (?:that|of) (?:[\w,]+ ){0,10}(?:asked us to approve|requested (?:prior )?(?:approval|authori[sz]ation))", 2.0),
+    ("out_of_network", r"(?:does|do|did) not have a contract with|(?:providers?|doctors?|facilities) outside (?:the |your )?(?:[\w+-]+ ){0,3}network", 2.0),
+    ("benefit_exclusion", r"plan does not include (?:coverage for )?(?:drugs|medications|medicines|services|treatments?) (?:used|prescribed|for|to)", 2.0),
+    ("step_therapy", r"no (?:pharmacy )?fills? (?:of|for)|(?:for|of) at least (?:\d+|one|two|three|six|twelve) (?:weeks|months) before (?:an? |the )", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
@@ -202,6 +217,8 @@ _NEGATED = re.compile(
 )
 # A cue inside a condition ("... if your prescriber tells us why the preferred products are not
 # appropriate") states what could change the decision, not why it was made.
+# "the letter of medical necessity" names a document the provider sent, not a reason.
+_DOCUMENT_NAME = re.compile(r"\b(?:letter|statement|certificate) of\s+$", re.IGNORECASE)
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
 # "Your plan does not cover services that are experimental": in one sentence, the exclusion
@@ -326,6 +343,7 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
             for basis, pattern, weight in _COMPILED
             for m in pattern.finditer(text)
             if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
+            and not _DOCUMENT_NAME.search(text[max(0, m.start() - 20) : m.start()])
             and not _HEDGED.search(text[max(0, m.start() - 80) : m.start()])
         ]
         found = _most_specific(matches)

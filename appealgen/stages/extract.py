@@ -39,6 +39,9 @@ DATE_RE = re.compile(
 )
 
 _ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+_MEMBER_ADDRESS = re.compile(r"^\s*(?:member|patient|enrollee|subscriber|beneficiary|your)(?:'s)? (?:mailing |home )?address\s*:", re.IGNORECASE)
+_TO_PROVIDER = re.compile(r"\bremittance advice\b|\bexplanation of payment\b|^\s*pay(?:ee|\s+to)\b", re.IGNORECASE | re.MULTILINE)
+_PHONE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "appeal: 1-877-555-0150" is a phone line, not an id
 # The plan's own member number first; a state or Medicare id only when the letter gives no other.
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
@@ -51,8 +54,8 @@ _MEMBER_LABEL = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _STATE_ID_LABEL = re.compile(
-    r"\b(?:medicare|medicaid|medi-cal|client|providerone(?: client)?)(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#|index number)"
-    r"(?:\s*\((?-i:CIN|MBI)\))?(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
+    r"\b(?:medicare|medicaid|medi-cal|client|providerone(?: client)?|(?-i:[A-Z]{2}) HealthNet)(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#|index number)"
+    r"(?:\s*\((?-i:CIN|MBI|DCN)\))?(?:\s*(?:number|no\.?|#))?\s*[:#.]?\s*" + _ID_VALUE
     + r"|\b(?-i:CIN)\s*[:#]\s*" + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
@@ -65,7 +68,7 @@ _NOT_MEMBER_OWNER = re.compile(
 )
 _CLAIM_LABEL = re.compile(
     r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|precertification|precert|"
-    r"prior approval|pre-?authorization|coverage determination|"
+    r"prior approval|pre-?authorization|coverage determination|(?:coverage )?decision|"
     r"pa|appeal|review|determination|confirmation|control|document)"
     r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*(?:\.{3,}|[:#.])?\s*|\s*:\s*)" + _ID_VALUE,
     re.IGNORECASE,
@@ -264,9 +267,10 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
         # A sender's block (name, team, street, city) runs on until a date, a field or a greeting;
         # its city line belongs to the payer or provider too.
         continued = previous_is_payer and not _FIELD_START.match(line) and not _BLOCK_END.match(line)
+        member_line = bool(_MEMBER_ADDRESS.match(line))  # "Member address: 1407 Hickory Glen Dr, Columbia, MO 65203"
         for m in _STATE_ZIP.finditer(line):
             if m.group(1) in STATE_NAMES:
-                candidates.append((1 if payer_line or continued else 0, m, offset))
+                candidates.append((-1 if member_line else 1 if payer_line or continued else 0, m, offset))
         previous_is_payer = (payer_line or continued) and not _BLOCK_END.match(line) and bool(line.strip())
         offset += len(line) + 1
     if not candidates:
@@ -274,8 +278,8 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
     # Prefer an address that is not the payer's; among those, the first (the addressee block).
     candidates.sort(key=lambda c: (c[0], c[2]))
     rank, m, line_offset = candidates[0]
-    if rank == 1 and len({c[1].group(1) for c in candidates}) > 1:
-        return None
+    if rank == 1 and (len({c[1].group(1) for c in candidates}) > 1 or _TO_PROVIDER.search(text, 0, boundary)):
+        return None  # only the payer's or the provider's address: a remittance names no member address
     spans["state"] = Span(start=line_offset + m.start(1), end=line_offset + m.end(1), text=m.group(1))
     return m.group(1)
 
@@ -301,7 +305,7 @@ def _labelled(
     for m in pattern.finditer(text):
         group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i))
         value = m.group(group)
-        if not re.search(r"\d", value) or value == avoid or DATE_RE.fullmatch(value):
+        if not re.search(r"\d", value) or value == avoid or DATE_RE.fullmatch(value) or _PHONE.fullmatch(value):
             continue
         spans[field] = _span(m, group)
         return value

@@ -212,6 +212,42 @@ class TestClassifyGeneralises:
         assert _bases(text) == ["coding_billing_error"]
 
 
+    def test_a_document_named_for_medical_necessity_is_no_reason(self) -> None:
+        text = ("We reviewed the letter of medical necessity and the clinic notes. Your plan does not cover services "
+                "that are experimental or investigational, and Vyjuvek is investigational for this use.")
+        assert _bases(text) == ["experimental_investigational"]
+
+    def test_an_unlisted_code_adjustment_is_a_coding_error(self) -> None:
+        text = ("Claim #: 26105937714\nLN DOS CODE UNITS BILLED PAID ADJ\n1 04/02/2026 J3590 1 3612500.00 0.00 CO-189\n"
+                "CO-189: an unlisted code was billed where a specific code exists.\n")
+        assert _bases(text) == ["coding_billing_error"]
+
+    def test_bulleted_appeal_routes_are_boilerplate(self) -> None:
+        text = ("The claim was received 410 days after the date of service, past the 365-day filing limit.\n"
+                "- Denials based on medical necessity or on an out-of-network status follow the appeal process.\n")
+        assert _bases(text) == ["timely_filing"]
+
+
+class TestExtractAddresses:
+    def test_a_remittance_has_no_member_state(self) -> None:
+        text = ("PROVIDER REMITTANCE ADVICE\nPayee: Lakeside Infusion LLC\n2901 Main St, Columbus OH 43235\n"
+                "Patient: DOE, JANE   Member ID: YRH882041736\nClaim #: 2026118MA40377\n"
+                "01 04/21/26 J3380 300 $7,842.00 $0.00 CO-197\n")
+        assert extract(parse(text.encode(), name="a.txt")).state is None
+
+    def test_a_labelled_member_address_beats_the_senders(self) -> None:
+        text = ("MedImpact Healthcare Systems\n10181 Scripps Gateway Court, San Diego, CA 92131\n"
+                "Member address: 1407 Hickory Glen Dr, Columbia, MO 65203\nMO HealthNet ID (DCN): 112847930\n\n"
+                "We cannot approve Enbrel for this use.")
+        facts = extract(parse(text.encode(), name="a.txt"))
+        assert (facts.state, facts.member_id) == ("MO", "112847930")
+
+    def test_a_phone_number_is_not_a_claim_number(self) -> None:
+        text = ("Member ID: W284401733\nCoverage decision number: MAS-RX-2606-10582\n\nWe cannot approve Mounjaro.\n"
+                "The ombudsman can help with your appeal: 1-877-555-0150.")
+        assert extract(parse(text.encode(), name="a.txt")).claim_number == "MAS-RX-2606-10582"
+
+
 class TestDecisionText:
     def test_reason_skips_the_announcement_and_next_steps(self) -> None:
         text = (
