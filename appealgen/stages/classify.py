@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -332,27 +333,39 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
     for order, sent in enumerate(sents):
         if sent.in_rights_notice or sent.is_field:
             continue
-        # An unticked box ("[ ] The service is not medically necessary") is a reason not given.
-        text = _UNTICKED.sub(" ", expand_contractions(sent.text))
-        # A remittance line that glosses its adjustment codes repeats each code's catalogue
-        # wording ("lacks information or has billing errors"); the codes count on their own
-        # (see _add_carc), so such words alone do not settle a basis.
-        scale = 0.5 if _CODE_GLOSS.search(text) else 1.0
-        matches = [
-            (basis, weight * scale, m)
-            for basis, pattern, weight in _COMPILED
-            for m in pattern.finditer(text)
-            if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
-            and not _DOCUMENT_NAME.search(text[max(0, m.start() - 20) : m.start()])
-            and not _HEDGED.search(text[max(0, m.start() - 80) : m.start()])
-        ]
-        found = _most_specific(matches)
-        present = {basis for basis, _ in found}
-        for (basis, weight), (count, first) in found.items():
-            if present & _SUBSUMED_BY.get(basis, set()) or (basis in _VETO and _VETO[basis].search(text)):
-                continue
+        for basis, weight, count, first in _sentence_cues(sent.text):
             cues.append(_Cue(basis, weight, count, sent, (order, first)))
     return cues
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
+    """(basis, weight, count, first offset) of the rules a sentence's text states.
+
+    Cached by text: the extractor asks for a sentence's bases (to find the reason) before
+    classify reads the same sentences.
+    """
+    # An unticked box ("[ ] The service is not medically necessary") is a reason not given.
+    text = _UNTICKED.sub(" ", expand_contractions(sentence))
+    # A remittance line that glosses its adjustment codes repeats each code's catalogue
+    # wording ("lacks information or has billing errors"); the codes count on their own
+    # (see _add_carc), so such words alone do not settle a basis.
+    scale = 0.5 if _CODE_GLOSS.search(text) else 1.0
+    matches = [
+        (basis, weight * scale, m)
+        for basis, pattern, weight in _COMPILED
+        for m in pattern.finditer(text)
+        if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
+        and not _DOCUMENT_NAME.search(text[max(0, m.start() - 20) : m.start()])
+        and not _HEDGED.search(text[max(0, m.start() - 80) : m.start()])
+    ]
+    found = _most_specific(matches)
+    present = {basis for basis, _ in found}
+    return tuple(
+        (basis, weight, count, first)
+        for (basis, weight), (count, first) in found.items()
+        if not (present & _SUBSUMED_BY.get(basis, set()) or (basis in _VETO and _VETO[basis].search(text)))
+    )
 
 
 def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], tuple[int, int]]:
