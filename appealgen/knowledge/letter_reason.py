@@ -78,19 +78,21 @@ def reason_span(text: str, sents: list[Sentence], bases: Callable[[Sentence], se
         bases: the denial bases a sentence states (the classifier's cues); a sentence
             that states one weighs more than its reason words alone.
     """
-    weight = {s.start: _reason_score(s) + (2.0 * len(bases(s)) if bases else 0.0) for s in sents}
+    stated = {s.start: bases(s) if bases else set() for s in sents}
+    weight = {s.start: _reason_score(s) + 2.0 * len(stated[s.start]) for s in sents}
 
     def score(s: Sentence) -> float:
-        return weight.get(s.start, 0.0) if s.start in weight else _reason_score(s)
+        return weight[s.start]
 
     runs = _prose_runs(sents)
     announced = _announced(sents, runs, score)
     if span := _trimmed(text, announced, score, announced=True):
         return span
-    for chosen in (_first_stated(runs, bases) if bases else [], _best_run(runs, score)):
+    best = _best_run(runs, score)
+    for chosen in (_first_stated(runs, stated) if bases else [], best):
         if span := _trimmed(text, chosen, score):
             return span
-    return _trimmed(text, _best_run(runs, score), score, need_reason=False)
+    return _trimmed(text, best, score, need_reason=False)
 
 
 def _trimmed(
@@ -139,11 +141,11 @@ def _announced(sents: list[Sentence], runs: list[list[Sentence]], score: Callabl
     return []
 
 
-def _first_stated(runs: list[list[Sentence]], bases: Callable[[Sentence], set[str]]) -> list[Sentence]:
-    """The run where the letter first states a basis: its main reason comes first."""
+def _first_stated(runs: list[list[Sentence]], stated: dict[int, set[str]]) -> list[Sentence]:
+    """The run where the letter first states a basis (stated: the bases by sentence start): its main reason comes first."""
     for run in runs:
         for s in run:
-            if (bases(s) and len(s.text.split()) >= 4 and not _PREAMBLE.search(s.text)) or _CARC_LINE.match(s.text):
+            if (stated[s.start] and len(s.text.split()) >= 4 and not _PREAMBLE.search(s.text)) or _CARC_LINE.match(s.text):
                 return run
     return []
 
