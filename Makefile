@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO_OUT := out/demo
 DEMO := tests/fixtures/denials/cigna_ca_medical_necessity
 
-.PHONY: setup index demo test bench lint clean serve fuzz load
+.PHONY: setup index demo test bench lint clean serve fuzz load reason-model
 
 setup: $(STAMP)
 
@@ -50,6 +50,11 @@ fuzz: setup
 # the real index); prints p50/p95.
 load: index
 	$(BIN)/python -m bench.load --clients 32 --seconds 60 --workers 2 --index-dir .appealgen/index
+
+# Retrain the learned reason model (appealgen/knowledge/data/reason_model.npz) on the tuning
+# splits' gold reasons; it refuses the test split.
+reason-model: setup
+	$(BIN)/python -m appealgen.stages.reason_model
 
 lint: setup
 	$(BIN)/ruff check appealgen tests

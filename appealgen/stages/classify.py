@@ -11,6 +11,7 @@ from typing import Protocol
 from appealgen.knowledge.codes import carc_table
 from appealgen.knowledge.letter_layout import Sentence, expand_contractions, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
+from appealgen.stages.reason_model import shipped_reader
 
 # Step therapy said without its name: a word of sequence ("first", "before", "failed",
 # "no claims for") near a word for the other drugs ("preferred", "alternatives",
@@ -222,6 +223,8 @@ _NEGATED = re.compile(
 _DOCUMENT_NAME = re.compile(r"\b(?:letter|statement|certificate) of\s+$", re.IGNORECASE)
 _HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
+# The learned reason model answers only when it is at least this sure (see _learned_basis).
+_LEARNED_FLOOR = 0.3
 # "Your plan does not cover services that are experimental": in one sentence, the exclusion
 # is how the experimental-treatment decision is applied, not a second reason; likewise a
 # guideline that "requires" a setting states a site-of-care reason, not a clinical one.
@@ -312,7 +315,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
     # Primary: the basis the letter states first (its main reason comes first); a basis
     # known only from an adjustment code comes after those the letter's words state.
     chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
-    return [
+    found = [
         DenialBasis(
             id=b,
             confidence=round(1.0 - math.exp(-scores[b] / 2.0), 3),
@@ -320,6 +323,23 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         )
         for b in chosen
     ]
+    return found if found else _learned_basis(facts)
+
+
+def _learned_basis(facts: DenialFacts) -> list[DenialBasis]:
+    """When no rule reads a basis, the learned reason model names the one the reason states.
+
+    Its evidence is the reason span the extractor found, and its confidence the model's
+    probability; below _LEARNED_FLOOR the letter is left without a basis rather than guessed.
+    """
+    span = facts.spans.get("denial_reason")
+    reader = shipped_reader() if span is not None else None
+    if span is None or reader is None:
+        return []
+    basis, probability = reader.read(span.text)
+    if probability < _LEARNED_FLOOR:
+        return []
+    return [DenialBasis(id=basis, confidence=round(probability, 3), evidence=span)]
 
 
 def stated_bases(sent: Sentence) -> set[str]:
