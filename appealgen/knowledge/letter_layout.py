@@ -135,9 +135,11 @@ _SENTENCE_END = re.compile(
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
 _REASON_FIELD = re.compile(
-    r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)"
-    # a label that names the decision ("Claim denied:", "We marked the reason that applies:")
-    r"|^[^:]{0,40}\b(?:denied|denial|reasons?|determination|decision|explanation|rationale)\b[^:]{0,20}:",
+    ocr_tolerant(
+        r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)"
+        # a label that names the decision ("Claim denied:", "We marked the reason that applies:")
+        r"|^[^:]{0,40}\b(?:denied|denial|reasons?|determination|decision|explanation|rationale)\b[^:]{0,20}:"
+    ),
     re.IGNORECASE,
 )
 

@@ -164,12 +164,22 @@ _RULES: list[tuple[str, str, float]] = [
     # dev5 wordings.
     ("benefit_exclusion", r"(?:falls?|fell) (?:within|under) (?:this|the|that|an|a plan) exclusion|(?:this|the) exclusion applies|"
      r"no benefits are (?:payable|provided|paid) for|lists? (?:[\w-]+ ){0,4}(?:under|as) [\"']?not covered", 1.0),  # weak: "this exclusion" may be another basis's
-    ("medical_necessity", r"(?:is|are) not (?:needed|required|indicated|warranted) (?:for|at this|in your|right now)|"
+    ("medical_necessity", r"(?:is|are) not (?:needed|required|indicated|warranted) (?:for(?! (?:this|the|that|a|your) (?:decision|review|request|appeal|determination|process))|at this|in your|right now)|"
      r"not (?:a )?(?:safe|suitable|appropriate)(?: or (?:safe|suitable|appropriate))? (?:treatment|option|choice|drug|therapy)", 2.0),
     ("formulary_exclusion", r"not (?:on|in|listed on|included on|included in)(?: [\w'-]+){0,6} (?:formulary|drug list)|"
      r"(?:exclusion list|excluded (?:drugs?|products?) list) (?:of|for|on) (?:the )?(?:[\w-]+ ){0,4}(?:formulary|drug list)", 2.5),
     ("off_label", r"(?:FDA|Food and Drug Administration) has not approved (?:that|this|the|its) use|(?:that|this) use is not (?:FDA[- ])?approved", 2.0),
     ("eligibility", r"is (?:[\w-]+'s |your |the |his |her |their )?primary (?:coverage|plan|payer|insurer)|birthday (?:rule|falls earlier)", 2.0),
+    # dev9 (three writers the rules had not read): the same bases in still other words.
+    ("off_label", r"not (?:one of )?(?:its|the|their|an?) (?:FDA[- ])?(?:approved|labeled|label) (?:uses?|indications?)|"
+     r"(?:covers?|pays? for) (?:[\w-]+ ){0,3}only (?:for|when used for) (?:FDA[- ])?(?:approved|labeled) (?:uses|indications)", 2.0),
+    ("eligibility", r"(?:that|the other|another|other|your other) (?:group |health )?plan pays first|"
+     r"pays? (?:[\w-]+ ){0,3}(?:only )?after (?:all |the |your )?other (?:insurance|plans?|coverage)|"
+     r"(?:billed|sent|submitted) to (?:the member's |your |the |that )?(?:primary|other) plan first", 2.0),
+    ("benefit_exclusion", r"specifically (?:does not|do not|will not) (?:cover|pay for|include)|(?:has|have|provides?) no benefits? for|"
+     r"\bexcludes (?:coverage (?:of|for) )?(?:drugs|medications|medicines|services|treatments?|products|therap(?:y|ies)|gene therap(?:y|ies))\b", 2.0),
+    ("formulary_exclusion", r"not on (?:the|our|your|its)(?: [\w'-]+){0,2} list of (?:covered )?(?:drugs|medicines|medications|prescriptions)", 2.5),
+    ("quantity_limit", r"exceeds? (?:the |your |our )?(?:plan|plan's|benefit|pharmacy) (?:quantity |supply |dose |dosing )?limit", 2.0),
     ("quantity_limit", r"(?:allows?|covers?|pays? for|limits?)(?: [\w-]+){0,2} (?:up to )?\d+ (?:tablets|capsules|pens|doses|units|vials|syringes|"
      r"injections|auto-?injectors|devices|fills|refills)\b|(?:does|do) not allow more than", 2.0),
     ("step_therapy", r"(?:need|needs|must) to have (?:used|tried|taken|failed)|(?:did not|could not) find any(?: [\w-]+){0,3} in (?:your |the )?(?:pharmacy|claims|records|prescription)", 2.0),
@@ -221,7 +231,8 @@ _NEGATED = re.compile(
 # appropriate") states what could change the decision, not why it was made.
 # "the letter of medical necessity" names a document the provider sent, not a reason.
 _DOCUMENT_NAME = re.compile(r"\b(?:letter|statement|certificate) of\s+$", re.IGNORECASE)
-_HEDGED = re.compile(r"\b(?:if|unless|whether|why)\b[^.;:]*$", re.IGNORECASE)
+# "... is available for denials based on medical necessity": a kind of decision named, not this one's reason.
+_HEDGED = re.compile(r"\b(?:if|unless|whether|why|(?:denials|decisions|cases) (?:based on|about|involving))\b[^.;:]*$", re.IGNORECASE)
 _THRESHOLD = 1.5
 # The learned reason model answers only when it is at least this sure (see _learned_basis).
 _LEARNED_FLOOR = 0.3

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from appealgen.stages import classify as classify_stage
 from appealgen.stages.classify import classify
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
@@ -162,6 +163,12 @@ class TestClassifyGeneralises:
              "timely_filing"),
             ("Your coverage under the Lakeside Mills Health Plan ended on 03/31/2026.", "eligibility"),
             ("Westgate Pharmacy is not part of your plan's specialty pharmacy network.", "out_of_network"),
+            ("Using Sotyktu for scalp eczema is not one of its approved uses.", "off_label"),
+            ("Your husband's employer plan pays first, so the pharmacy must bill that plan before us.", "eligibility"),
+            ("This Medicaid plan pays only after all other insurance has paid its share.", "eligibility"),
+            ("Your certificate specifically does not cover cosmetic procedures such as this one.", "benefit_exclusion"),
+            ("Omvoh is not on the list of covered drugs that your employer chose.", "formulary_exclusion"),
+            ("The 60 tablets requested exceed the plan limit of 30 tablets for each 30 days.", "quantity_limit"),
         ],
     )
     def test_plain_language_wordings(self, sentence: str, basis: str) -> None:
@@ -183,6 +190,18 @@ class TestClassifyGeneralises:
         text = ("Claim denied: no prior authorization was on file for this date of service. A request for "
                 "reconsideration of this claim must be received within 90 days of the remit date.")
         assert _bases(text) == ["prior_authorization_required"]
+
+    def test_a_note_about_other_denials_is_not_a_reason(self) -> None:
+        text = ("We cannot approve this request because the records we asked for were not received. "
+                "A peer-to-peer call is offered for denials based on medical necessity; it is not needed for this "
+                "decision.")
+        assert _bases(text) == ["missing_information"]
+
+    def test_ocr_misread_decision_label_is_still_the_decision(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("Member ID: Q88120455\nDecisi0n: NOT APPR0VED - pharmacy prior authorization request number 118\n"
+                "The request cannot be approved because the records were n0t received.")
+        assert _bases(text) == ["missing_information"]
 
     def test_reason_field_is_read(self) -> None:
         assert _bases("We cannot approve this request.\n\nThe reason: Otezla is not on the 2026 drug list.") == [
