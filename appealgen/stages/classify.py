@@ -344,10 +344,13 @@ def _learned_basis(facts: DenialFacts) -> list[DenialBasis]:
     probability; below _LEARNED_FLOOR the letter is left without a basis rather than guessed.
     """
     span = facts.spans.get("denial_reason")
-    reader = shipped_reader() if span is not None else None
-    if span is None or reader is None:
+    if span is None or facts.denial_reason is None:
         return []
-    basis, probability = reader.read(span.text)
+    reader = shipped_reader()
+    if reader is None:
+        return []
+    # The model was trained on reasons with their whitespace collapsed, as facts.denial_reason is.
+    basis, probability = reader.read(facts.denial_reason)
     if probability < _LEARNED_FLOOR:
         return []
     return [DenialBasis(id=basis, confidence=round(probability, 3), evidence=span)]
