@@ -9,7 +9,7 @@ from typing import cast
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drug_names import find_drug
 from appealgen.knowledge.drugs import drug_lexicon
-from appealgen.knowledge.letter_layout import Sentence, rights_notice_start, sentences
+from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant, rights_notice_start, sentences
 from appealgen.knowledge.letter_reason import reason_span
 from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
@@ -33,7 +33,7 @@ _MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|A
 DATE_RE = re.compile(
     rf"\b(?:(?P<mname>{_MONTH})\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})"
     rf"|(?P<dd>\d{{1,2}})(?:\s+|-)(?P<dmname>{_MONTH})(?:\s+|-)(?P<dy>\d{{4}})"
-    r"|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
+    r"|(?P<iy>\d{4})(?P<isep>[-./])(?P<im>\d{2})(?P=isep)(?P<id>\d{2})"
     r"|(?P<um>\d{1,2})[/.-](?P<ud>\d{1,2})[/.-](?P<uy>\d{4}|\d{2}))\b",
     re.IGNORECASE,
 )
@@ -75,26 +75,36 @@ _CLAIM_LABEL = re.compile(
 )
 _LETTER_DATE_LABEL = re.compile(
     r"\b(?:date of (?:this )?(?:letter|notice)|letter date|notice date|date mailed|mailing date|"
-    r"date issued|issue date|date sent|^date(?=\s*:))\s*[:\-]?\s*",
+    r"date issued|issue date|date sent|(?:^|(?<=[ \t]{2}))date(?=\s*:))\s*[:\-]?\s*",
     re.IGNORECASE | re.MULTILINE,
 )
 # The date of service wins over the date a request was received (a claim letter may give both).
 _SERVICE_DATE_LABELS = (
     re.compile(
-        r"\b(?:date\(?s?\)? of service|service dates?|dates? of service|(?-i:DOS)|svc date|infusion date|"
-        r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
-        r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given )?on|"
-        r"(?:visit|appointment|infusion|injection|dose) on|\b(?:given|administered|infused)(?=[ \t]+\d))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        ocr_tolerant(
+            r"\b(?:date\(?s?\)? of service|service dates?|dates? of service")
+        + r"|(?-i:DOS)|"
+        + ocr_tolerant(
+            r"svc date|infusion date|"
+            r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
+            r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given |rendered |performed )?on|"
+            r"(?:visit|appointment|infusion|injection|dose) on|\b(?:given|administered|infused)(?=[ \t]+\d))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?"),
         re.IGNORECASE,
     ),
     re.compile(
-        r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
-        r"date received|received on|requested on|date submitted|request received|review of this request on|"
-        r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
-        r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
-        r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
-        r"\bOn(?=[ \t][^\n]{6,20}\b(?:we|the plan) (?:received|got)\b)|"
-        r"\bOn(?=[ \t][^\n,]{6,20},[^.]{0,80}\b(?:asked|requested|sent|submitted)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?",
+        ocr_tolerant(
+            r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
+            r"date received|received on|requested on|date submitted|request received|review of this request on|"
+            r"date (?:the )?request came in|request (?:dated|submitted on|sent on|faxed on|made on)|"
+            r"(?:request|it) (?:reached us|came in|arrived)(?: on)?|"
+            r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
+            # "We received your doctor's request on ...", "received a request from Dr. Ames, Center, on ..."
+            r"received (?:your |the |a )?(?:[\w-]+'s |[\w-]+ )?request (?:from (?:[^.]|\b(?:Dr|Mr|Ms|Mrs|St)\.){3,100}? )?on|"
+            r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
+            r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
+            # "On March 3, 2026, we received ...", "On or about May 1, 2026, Aetna received a request ..."
+            r"\bOn(?:[ \t]+or[ \t]+about)?(?=[ \t]+(?:\d|[A-Z][a-z]{2,8}\.?[ \t]+\d)[^\n]{4,18}?,?[^.]{0,60}?\b(?:received|got)\b)|"
+            r"\bOn(?=[ \t][^\n,]{6,20},[^.]{0,80}\b(?:asked|requested|sent|submitted)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?(?:or[ \t]+about[ \t]+)?"),
         re.IGNORECASE | re.MULTILINE,
     ),
 )
@@ -108,6 +118,8 @@ _NOT_FILING_WINDOW = re.compile(
     r"\bwe (?:will|must|usually) (?:\w+ )?(?:decide|respond|answer|send|make|notify|review|tell|give|process|complete)|"
     r"\b(?:decide|respond|answer)\b|(?:make|send|give|issue) (?:a |our |you a |its )?decision|peer[- ]to[- ]peer|\bdiscuss|\bspeak with|\btalk with"
 )
+# What a first-level filing is called: a member's appeal, a provider's claim dispute.
+_FILING_WORDS = re.compile(r"appeal|reconsideration|redetermination|grievance|review|dispute")
 _WORD_NUMBERS = {
     "thirty": 30, "sixty": 60, "sixty-five": 65, "ninety": 90, "one hundred twenty": 120,
     "one hundred eighty": 180, "one hundred and eighty": 180,
@@ -175,9 +187,13 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.member_id = _member_id(text, spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
     facts.letter_date = _letter_date(text, boundary, spans)
-    facts.service_date = next(
-        (d for label in _SERVICE_DATE_LABELS if (d := _labelled_date(label, text, "service_date", spans))), None
-    ) or _claim_row_date(text, spans)
+    service, received = _SERVICE_DATE_LABELS
+    # A claim line's date is a date of service too, so it wins over the date a request came in.
+    facts.service_date = (
+        _labelled_date(service, text, "service_date", spans)
+        or _claim_row_date(text, spans)
+        or _labelled_date(received, text, "service_date", spans)
+    )
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
     reason = reason_span(text, sents, stated_bases)
@@ -329,8 +345,8 @@ def _letter_date(text: str, boundary: int, spans: dict[str, Span]) -> date | Non
 
 
 def _claim_row_date(text: str, spans: dict[str, Span]) -> date | None:
-    """A remittance row's first column: the date of service of its first claim line."""
-    for row in re.finditer(r"^[ \t]*(?:\d{1,2}[ \t]+)?(\d{1,2}/\d{1,2}/\d{2,4})[ \t]+[^\n]*$", text, re.MULTILINE):
+    """A remittance row's first column (or its from-through range): the first claim line's date of service."""
+    for row in re.finditer(r"^[ \t]*(?:\d{1,2}[ \t]+)?(\d{1,2}/\d{1,2}/\d{2,4})(?:[ \t]*-[ \t]*\d{1,2}/\d{1,2}/\d{2,4})?[ \t]+[^\n]*$", text, re.MULTILINE):
         line = row.group(0)
         if _MONEY.search(line) and re.search(r"\b(?:[A-V]\d{4}|\d{5})\b", line):
             m = DATE_RE.search(text, row.start(1), row.end(1))
@@ -355,7 +371,8 @@ def _date_after(text: str, pos: int) -> re.Match[str] | None:
     """The date a label at pos introduces: on its line, under it in a table, or on the next line."""
     line_end = text.find("\n", pos)
     line_end = len(text) if line_end < 0 else line_end
-    m = DATE_RE.search(text, pos, min(len(text), pos + 40))
+    m = DATE_RE.search(text, pos, min(len(text), pos + 60))  # a date starting within 40 characters, read whole
+    m = m if m and m.start() < pos + 40 else None
     if m and m.start() < line_end:
         return m
     if _is_table_header(text[text.rfind("\n", 0, pos) + 1 : line_end]):
@@ -433,9 +450,16 @@ def _in_claim_line(text: str, m: re.Match[str]) -> bool:
 
 
 def _deadline(text: str, spans: dict[str, Span]) -> int | None:
+    """The days the letter gives to file the first-level appeal.
+
+    A window counts if an appeal (or a provider's claim dispute) is named near it; one whose
+    own sentence names it beats one that only sits near such a sentence ("a transition
+    approval for up to 60 days" two lines above "You have 180 days to file an appeal").
+    """
+    nearby: tuple[int, re.Match[str]] | None = None
     for m in _DEADLINE.finditer(text):
         context = text[max(0, m.start() - 200) : m.end() + 120].lower()
-        if not re.search(r"appeal|reconsideration|redetermination|grievance|review", context):
+        if not _FILING_WORDS.search(context):
             continue
         # The member's time to ask, not the plan's time to answer or a peer-to-peer call window.
         start = max(text.rfind(". ", 0, m.start()), text.rfind(".\n", 0, m.start()), text.rfind("\n\n", 0, m.start()), 0)
@@ -445,19 +469,27 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
             re.search(r"\bcall(?:ing)?\b", before) and not re.search(r"appeal|reconsider|redetermination|grievance", before)
         ):
             continue
+        rest = after.split(". ")[0]  # the rest of the window's sentence
         if re.match(r"(?:of|from|after) (?:the )?(?:date of service|service date|date the service)", after) or re.search(
             r"\b(?:opm|office of personnel management|external review|independent review|fair hearing|state hearing)\b|"
-            r"reconsideration decision|appeal decision", before + " " + after[:40]
+            r"reconsideration decision|appeal decision", before + " " + rest
         ):
             continue  # a claim filing limit, or the deadline of a later review level
         raw = m.group("n").lower()
-        if raw.startswith("four month") or m.group("unit").lower().startswith("month"):
-            return None  # the first-level deadline is given in months, not days
-        days = int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
-        if days and days >= 14:
-            spans["stated_deadline_days"] = _span(m)
-            return days
-    return None
+        months = raw.startswith("four month") or m.group("unit").lower().startswith("month")
+        days = None if months else int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
+        if not months and (not days or days < 14):
+            continue
+        # Its sentence, or the one before ("You can ask for an appeal. You must ask within 60 days").
+        previous = text[max(text.rfind(". ", 0, start), text.rfind(".\n", 0, start), 0) : start].lower()
+        if _FILING_WORDS.search(previous + " " + before + " " + rest):
+            nearby = (days or 0, m)
+            break
+        nearby = nearby or (days or 0, m)
+    if nearby is None or not nearby[0]:
+        return None  # none stated, or the first-level deadline is given in months, not days
+    spans["stated_deadline_days"] = _span(nearby[1])
+    return nearby[0]
 
 
 def _urgent(text: str, sents: list[Sentence]) -> bool:

@@ -267,6 +267,62 @@ class TestExtractAddresses:
         assert extract(parse(text.encode(), name="a.txt")).claim_number == "MAS-RX-2606-10582"
 
 
+def _facts(text: str):
+    return extract(parse(text.encode(), name="a.txt"))
+
+
+class TestExtractDates:
+    @pytest.mark.parametrize(
+        ("sentence", "expected"),
+        [
+            ("On or about March 9, 2026, Northfield Health received a precertification request from your doctor.",
+             "2026-03-09"),
+            ("We received your doctor's request on or about 7/14/2026.", "2026-07-14"),
+            ("Our plan received a request from Dr. Ines Valdez, Bayside Lung Center, on 10/02/2026 to cover it.",
+             "2026-10-02"),
+            ("Date request came in: May 3, 2026", "2026-05-03"),
+            ("We reviewed your doctor's request dated June 30, 2026 for this medicine.", "2026-06-30"),
+            ("Services rendered on 2026.04.11: one infusion.", "2026-04-11"),
+        ],
+    )
+    def test_ways_of_giving_the_service_or_request_date(self, sentence: str, expected: str) -> None:
+        text = f"Member ID: W284401733\nLetter date: 12/01/2026\n\n{sentence}\nThe request is denied."
+        assert str(_facts(text).service_date) == expected
+
+    def test_a_label_that_only_sits_near_a_date_reads_the_whole_date(self) -> None:
+        text = ("Diagnosis on file: G43.709\nRequest received:   04/20/2026 at 9:12 a.m.\n\n"
+                "We cannot approve the amount asked for.")
+        assert str(_facts(text).service_date) == "2026-04-20"
+
+    def test_a_claim_lines_from_through_date_beats_the_date_received(self) -> None:
+        text = ("Explanation of Payment                 Date: 2026.10.06\n"
+                "Claim number: 262650041907          Received: 09/22/2026\n"
+                "Ln  From-Thru            Code   Units  Dx     Billed       Allowed  Paid\n"
+                "01  09/15/26-09/15/26    J1305  189    E78.5  $29,862.00   $0.00    $0.00  CO-11\n")
+        facts = _facts(text)
+        assert (str(facts.letter_date), str(facts.service_date)) == ("2026-10-06", "2026-09-15")
+
+
+class TestExtractDeadline:
+    def test_a_providers_dispute_window_is_the_first_level_deadline(self) -> None:
+        text = ("Claim number: 26183004517\nCO-29: The time limit for filing has expired.\n\n"
+                "If you disagree with the processing of this claim, submit a Provider Dispute Resolution Request "
+                "within 365 days of the date of this remittance.")
+        assert _facts(text).stated_deadline_days == 365
+
+    def test_a_window_whose_own_sentence_names_the_appeal_wins(self) -> None:
+        text = ("We did not approve the hospital setting. If you need more time to move your care, your doctor may "
+                "ask for a transition approval at the hospital for up to 60 days.\n\n"
+                "You have 180 days from the date you receive this letter to file an appeal.")
+        assert _facts(text).stated_deadline_days == 180
+
+    def test_the_appeal_named_in_the_sentence_before_counts(self) -> None:
+        text = ("We cannot approve this amount.\n\nIf you do not agree, you can ask us for an appeal. You must ask "
+                "within 60 calendar days from the date on this notice.\n\nIf we say no to your appeal, you can ask "
+                "for a State Fair Hearing. You must ask within 120 days from the date of our appeal decision.")
+        assert _facts(text).stated_deadline_days == 60
+
+
 class TestDecisionText:
     def test_reason_skips_the_announcement_and_next_steps(self) -> None:
         text = (
