@@ -38,6 +38,18 @@ _BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Z
 _PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _GENERIC_BRAND = re.compile(rf"\b([a-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?)\s*\(\s*({_BRAND})\s*\)")
+# "semaglutide 2.4 mg/0.75 mL injection pen (Wegovy)", "upadacitinib extended-release 15 mg tablet (RINVOQ)":
+# the generic, its form and strength, then the brand (without a dosage-form suffix such as "XR").
+_GENERIC_DOSE_BRAND = re.compile(
+    rf"\b([a-z][a-z-]{{3,40}})(?:[ \t]+[a-z][a-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+)
+# A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
+_PERSON = re.compile(
+    r"\b([A-Z][a-z]{2,})[ \t]+[A-Z]\.[ \t]+[A-Z][a-z'-]+"
+    r"|\b(?:Dear|Mr\.|Ms\.|Mrs\.|Dr\.)[ \t]+([A-Z][a-z]{2,})"
+    r"|^[ \t]*(?:patient|member|enrollee|beneficiary|subscriber)(?: name)?[ \t]*:[ \t]*([A-Z][a-z]{2,})",
+    re.MULTILINE | re.IGNORECASE,
+)
 _STRENGTH = re.compile(rf"\b({_WORD})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
 _REQUEST_LINE = re.compile(
     r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
@@ -85,10 +97,13 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     """
     lexicon = drug_lexicon()
     found: dict[str, _Candidate] = {}
+    people = {name.lower() for m in _PERSON.finditer(text) for name in m.groups() if name and name[0].isupper()}
 
     def add(name: str, start: int, sign: str, points: float) -> None:
         key = name.lower()
         if key in _NOT_DRUG or len(key) < 3 or not re.search(r"[a-z]{3}", key) or re.search(r"\d", key):
+            return
+        if key in people and not lexicon.get(name):
             return
         cand = found.setdefault(key, _Candidate(name, start, start + len(name), {}))
         if start < cand.start:
@@ -120,10 +135,13 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     for m in _PAREN_PAIR.finditer(text):
         if _GENERIC.search(m.group(2)):
             add(m.group(1), m.start(1), "beside its generic", 3.0)
-    for m in _GENERIC_BRAND.finditer(text):
-        if _GENERIC.fullmatch(m.group(1)):
+    for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):
+        # "etranacogene dezaparvovec-drlb (Hemgenix)": the stem may show only in the last word.
+        generic = m.group(1).split()[-1]
+        if _GENERIC.fullmatch(generic) or _GENERIC.fullmatch(m.group(1)) or lexicon.get(m.group(1)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
             generic_first.append((m.group(1).lower(), m.group(2).lower()))
+            generic_first.append((generic.lower(), m.group(2).lower()))
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):

@@ -38,6 +38,22 @@ class TestFindDrug:
     def test_name_before_a_strength_in_a_claim_row(self) -> None:
         assert _drug("1   J3590  Unclassified biologic - ZYMFENTRA 120 mg   $6,210.00   $0.00   CO-29") == "zymfentra"
 
+    @pytest.mark.parametrize(
+        ("line", "brand"),
+        [
+            ("Medication: sarilumab 200 mg/1.14 mL prefilled pen (Kevzara), 2 pens per 28 days", "kevzara"),
+            ("Drug requested: tofacitinib extended-release 11 mg tablet (XELJANZ XR), #30 per 30 days", "xeljanz"),
+        ],
+    )
+    def test_generic_with_its_dose_then_the_brand_names_the_brand(self, line: str, brand: str) -> None:
+        assert _drug(line + "\nThe plan covers sarilumab and tofacitinib only after methotrexate.") == brand
+
+    def test_a_person_on_the_re_line_is_not_a_drug(self) -> None:
+        text = ("Re:   Marisol T. Quintana     Date of birth: 02/14/1979\n"
+                "      Request: efgartigimod alfa-fcab (Vyvgart) 10 mg/kg IV infusion\n"
+                "Dear Ms. Quintana: we cannot approve this request.")
+        assert _drug(text) == "vyvgart"
+
     def test_no_drug_named(self) -> None:
         assert _drug("Your claim was received after the filing deadline. Please call us with questions.") is None
 
