@@ -15,13 +15,15 @@ from appealgen.stages.reason_model import shipped_reader
 
 # Step therapy said without its name: a word of sequence ("first", "before", "failed",
 # "no claims for") near a word for the other drugs ("preferred", "alternatives",
-# "conventional therapy", "biosimilar"), in either order, in one sentence.
+# "conventional therapy", "biosimilar"), in either order, in one sentence. "X and other drugs
+# on the prior authorization list" names more drugs like X, not alternatives to it.
 _STEP_SEQUENCE = (r"(?:first|before|prior (?:use|trial|treatment)|previously|already|tried|trials?|course of|failed|failure|"
                   r"inadequate response|did not respond|intoleran\w*|claims? history|pharmacy (?:records?|history|claims)|"
                   r"no (?:claims|fills|record)|not (?:yet )?(?:used|taken|tried|filled)|pathway|protocol)")
 _STEP_OTHERS = (r"(?:preferred|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
                 r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
-                r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)|prerequisite|second[- ](?:line|step))")
+                r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)(?! (?:on|in) (?:the|our|your|its|this)\b[^.]{0,40}\blist)|"
+                r"prerequisite|second[- ](?:line|step))")
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
 _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"not (?:considered |deemed )?medically necessary|medical(?:ly)? necess|"
@@ -107,7 +109,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("benefit_exclusion", r"limitations and exclusions|exclusions and limitations|non-?covered (?:category|drug|item)|"
      r"(?:plan|policy|certificate|contract|coverage) excludes|lists? (?:[\w-]+ ){0,4}as (?:an? )?(?:non-?covered|excluded)", 2.0),
     ("formulary_exclusion", r"excluded from (?:[\w']+ ){0,3}(?:formulary|drug list)", 2.5),
-    ("quantity_limit", r"more often than (?:the |your )?(?:plan|label|labeling|allowed)|"
+    ("quantity_limit", r"more often than (?:the |your )?(?:plan|label|labeling|allowed)|(?:sooner|earlier) than (?:the |your )?plan (?:covers|allows|pays)|"
      r"(?:higher|greater|more) than the (?:[\w/-]+ ){0,8}(?:that )?(?:your|the) plan (?:allows|covers|pays for)", 2.0),
     ("timely_filing", r"(?:submitted|received|filed|reached us) (?:more than |beyond |after )(?:\d+|one|two|twelve) (?:calendar )?(?:days|months|years?)|"
      r"beyond (?:that|the|our) (?:limit|deadline|time limit|filing period)", 2.5),
@@ -132,8 +134,9 @@ _RULES: list[tuple[str, str, float]] = [
      r"exceptions? to (?:this|the|that|our) (?:quantity |supply |dose |dosing )?limit", 2.0),
     ("out_of_network", r"outside (?:of )?(?:its|our|the|your|that|this|a)(?: [\w'-]+){0,2} network|not (?:in|part of)(?: [\w'-]+){1,5} network", 2.0),
     ("prior_authorization_required", r"must be (?:approved|authori[sz]ed|pre-?approved|pre-?certified) (?:by [\w ]{1,30} )?(?:before|in advance|ahead)|"
-     r"(?:not|no) (?:have |find |see )?(?:an? |any )?(?:approval|authori[sz]ation|precertification|prior authori[sz]ation)(?: [\w-]+){0,3} on file", 2.0),
-    ("prior_authorization_required", r"(?:needs?|requires?|must (?:have|get)) (?:an? |our |prior |advance )?(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,5} before|"
+     r"(?:not|no) (?:have |find |see )?(?:an? |any )?(?:(?:prior |advance )?(?:approval|authori[sz]ation)|precertification)(?: [\w-]+){0,3} on file", 2.0),
+    # "needs our prior approval before", "requires your provider to get our approval before"
+    ("prior_authorization_required", r"(?:needs?|requires?|must)(?: (?!before\b)[\w'-]+){0,3}? (?:to )?(?:have |get |obtain )?(?:(?:an?|our|prior|advance) ){0,2}(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,5} before|"
      r"no record (?:that |of )?(?:your |the )?(?:provider|doctor|prescriber|you|anyone|facility)?(?: [\w]+){0,2} (?:asked for|requested|obtained|received|got)(?: or [\w]+)? (?:this |an? |the |any |our )?(?:approval|authori[sz]ation|precertification)|"
      r"with\s?out (?:an? |the |our |prior |any )?(?:approval|authori[sz]ation|precertification)", 2.0),
     ("out_of_network", r"not (?:an? )?(?:network|plan|in-plan|Kaiser|contracted) (?:provider|facility|physician|pharmacy|doctor|hospital|center|clinic|specialist)", 2.0),
@@ -164,7 +167,7 @@ _RULES: list[tuple[str, str, float]] = [
     # dev5 wordings.
     ("benefit_exclusion", r"(?:falls?|fell) (?:within|under) (?:this|the|that|an|a plan) exclusion|(?:this|the) exclusion applies|"
      r"no benefits are (?:payable|provided|paid) for|lists? (?:[\w-]+ ){0,4}(?:under|as) [\"']?not covered", 1.0),  # weak: "this exclusion" may be another basis's
-    ("medical_necessity", r"(?:is|are) not (?:needed|required|indicated|warranted) (?:for(?! (?:this|the|that|a|your) (?:decision|review|request|appeal|determination|process))|at this|in your|right now)|"
+    ("medical_necessity", r"(?:is|are) not (?:medically )?(?:needed|required|indicated|warranted) (?:for(?! (?:this|the|that|a|your) (?:decision|review|request|appeal|determination|process))|at this|in your|right now)|"
      r"not (?:a )?(?:safe|suitable|appropriate)(?: or (?:safe|suitable|appropriate))? (?:treatment|option|choice|drug|therapy)", 2.0),
     ("formulary_exclusion", r"not (?:on|in|listed on|included on|included in)(?: [\w'-]+){0,6} (?:formulary|drug list)|"
      r"(?:exclusion list|excluded (?:drugs?|products?) list) (?:of|for|on) (?:the )?(?:[\w-]+ ){0,4}(?:formulary|drug list)", 2.5),
@@ -218,6 +221,8 @@ _RULES: list[tuple[str, str, float]] = [
      r"no record (?:that|of) (?:[\w,]+ ){0,10}(?:asked us to approve|requested (?:prior )?(?:approval|authori[sz]ation))", 2.0),
     ("out_of_network", r"(?:does|do|did) not have a contract with|(?:providers?|doctors?|facilities) outside (?:the |your )?(?:[\w+-]+ ){0,3}network", 2.0),
     ("benefit_exclusion", r"plan does not include (?:coverage for )?(?:drugs|medications|medicines|services|treatments?) (?:used|prescribed|for|to)", 2.0),
+    # A plan document's exclusion section, quoted by name: "in Section 7.4(k), "Excluded Drugs," lists ..."
+    ("benefit_exclusion", r"[\"'](?:[\w ,-]{0,30} )?(?:excluded (?:drugs|services|medications|medicines|products|treatments|items)|exclusions)[,.]?[\"']", 2.0),
     ("step_therapy", r"no (?:pharmacy )?fills? (?:of|for)|(?:for|of) at least (?:\d+|one|two|three|six|twelve) (?:weeks|months) before (?:an? |the )", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.

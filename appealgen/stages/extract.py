@@ -162,7 +162,7 @@ _URGENT = re.compile(
     re.IGNORECASE,
 )
 _CARC = re.compile(
-    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b|\b(?:CARC|(?:adjustment |denial )?reason code|remark code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
+    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b(?![-/]\d)|\b(?:CARC|(?:adjustment |denial )?reason code|remark code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
     r"|\b(?:RARC|remark code)s?[ \t]*[:#]?[ \t]*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
     re.IGNORECASE,
 )
@@ -400,7 +400,18 @@ def _drug(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
 def _codes(text: str) -> Codes:
     found = Codes()
     known_hcpcs = drug_lexicon().all_hcpcs()
+    for m in _CARC.finditer(text):
+        code = next(g for g in m.groups() if g).upper()
+        if code not in found.carc:
+            found.carc.append(code)
+        # Remark codes listed beside a group code ("CO-16, M119") belong to the same adjustment.
+        line_end = text.find("\n", m.end())
+        for rarc in _RARC.finditer(text, m.end(), line_end if line_end >= 0 else len(text)):
+            if rarc.group(0).upper() not in found.carc:
+                found.carc.append(rarc.group(0).upper())
     for m in codeset.ICD10_RE.finditer(text):
+        if "." not in m.group(0) and m.group(0).upper() in found.carc:
+            continue  # a remark code ("CO-11, M76"), however much it looks like a diagnosis category
         code = codeset.canonical_icd10(m.group(0))
         context = text[max(0, m.start() - 60) : m.start()].lower()
         labelled = re.search(r"icd|diagnos|dx|code", context)
@@ -415,8 +426,13 @@ def _codes(text: str) -> Codes:
         if (code in known_hcpcs or drug_code or labelled or _in_claim_line(text, m)) and code not in found.hcpcs:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
+        if re.match(r"-\d", text[m.end() : m.end() + 2]) or re.search(r"\d-$", text[max(0, m.start() - 2) : m.start()]):
+            continue  # a part of an NDC ("55513-0123-01") or of some other hyphenated number
         context = text[max(0, m.start() - 40) : m.start()]
-        cpt_label = bool(re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE))
+        line_head = context[context.rfind("\n") + 1 :]
+        cpt_label = bool(re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE)) or bool(
+            re.match(r"\s*(?:billed |procedure |service )?codes?\s*:", line_head, re.IGNORECASE)
+        )
         # a drug-administration code (96360-96549) named beside the infusion or injection
         administration = m.group(1).startswith("96") and bool(re.search(r"infusion|injection|administration", context, re.IGNORECASE))
         if (cpt_label or administration or _in_claim_line(text, m)) and m.group(1) not in found.cpt:
@@ -428,15 +444,6 @@ def _codes(text: str) -> Codes:
         ndc = codeset.normalize_ndc(m.group(0))
         if ndc and ndc not in found.ndc:
             found.ndc.append(ndc)
-    for m in _CARC.finditer(text):
-        code = next(g for g in m.groups() if g).upper()
-        if code not in found.carc:
-            found.carc.append(code)
-        # Remark codes listed beside a group code ("CO-16, M119") belong to the same adjustment.
-        line_end = text.find("\n", m.end())
-        for rarc in _RARC.finditer(text, m.end(), line_end if line_end >= 0 else len(text)):
-            if rarc.group(0).upper() not in found.carc:
-                found.carc.append(rarc.group(0).upper())
     return found
 
 

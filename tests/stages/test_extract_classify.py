@@ -174,6 +174,26 @@ class TestClassifyGeneralises:
     def test_plain_language_wordings(self, sentence: str, basis: str) -> None:
         assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
 
+    @pytest.mark.parametrize(
+        ("sentence", "basis"),
+        [
+            ("Based on these records, Evenity is not medically needed for you at this time.", "medical_necessity"),
+            ("Nucala is one of the drugs that need our prior approval before benefits are available.",
+             "prior_authorization_required"),
+            ("Your plan requires your provider to get our approval before giving Vyepti.", "prior_authorization_required"),
+            ("We have no prior approval on file for you for this drug on the date it was filled.",
+             "prior_authorization_required"),
+            ("The fourth dose was given sooner than the plan covers for this eye condition.", "quantity_limit"),
+            ('The plan document, in Article 9, "Excluded Services," lists cosmetic treatment of any kind.',
+             "benefit_exclusion"),
+        ],
+    )
+    def test_wordings_the_rules_read_without_the_model(
+        self, sentence: str, basis: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        assert _bases(sentence)[:1] == [basis]
+
     def test_rights_preview_does_not_start_the_notice(self) -> None:
         text = ("Dear member:\nYour doctor asked us to approve Omvoh. We cannot approve it. Below we explain why, "
                 "what we used, and how you can appeal.\n\nThe reason for our decision\n"
@@ -301,6 +321,24 @@ class TestExtractDates:
                 "01  09/15/26-09/15/26    J1305  189    E78.5  $29,862.00   $0.00    $0.00  CO-11\n")
         facts = _facts(text)
         assert (str(facts.letter_date), str(facts.service_date)) == ("2026-10-06", "2026-09-15")
+
+
+class TestExtractCodes:
+    def test_a_reference_number_is_no_adjustment_code(self) -> None:
+        assert _facts("Reference number: CR-26-0411937\nWe cannot approve Krystexxa.").codes.carc == []
+
+    def test_a_remark_code_is_no_diagnosis(self) -> None:
+        text = ("Claim number: 262650041907\nLn  DOS       Code   Units  Dx     Billed       Paid   Codes\n"
+                "01  09/15/26  J1305  189    E78.5  $29,862.00   $0.00  CO-11, M76\n\nCode descriptions\n"
+                "  CO-11  The diagnosis is inconsistent with the procedure.\n"
+                "  M76    Missing/incomplete/invalid diagnosis or condition.\n")
+        codes = _facts(text).codes
+        assert (codes.icd10, sorted(codes.carc)) == (["E78.5"], ["11", "M76"])
+
+    def test_an_ndc_labeller_is_no_procedure_code_and_a_codes_field_lists_one(self) -> None:
+        text = ("NDC 55513-0123-01     Requested quantity: 2 pens per 28 days\n"
+                "  Codes:    J2323 x 300 units, 96365; diagnosis G35\n")
+        assert _facts(text).codes.cpt == ["96365"]
 
 
 class TestExtractDeadline:
