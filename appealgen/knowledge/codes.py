@@ -10,7 +10,8 @@ from appealgen.knowledge._data import load_yaml
 
 ICD10_RE = re.compile(r"\b([A-TV-Z][0-9][0-9AB])(?:\.([0-9A-TV-Z]{1,4}))?\b")
 HCPCS_RE = re.compile(r"\b([A-CEGHJ-MP-V][0-9]{4})\b")
-CPT_RE = re.compile(r"\b([0-9]{4}[0-9FTU])\b")
+# Not a part of an NDC ("55513-0123-01") or of some other hyphenated number.
+CPT_RE = re.compile(r"(?<!\d-)\b([0-9]{4}[0-9FTU])\b(?!-\d)")
 NDC_RE = re.compile(r"\b(\d{4,5})-(\d{3,4})-(\d{1,2})\b|\b(\d{11})\b")
 
 

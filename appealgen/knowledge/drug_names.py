@@ -140,8 +140,7 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         generic = m.group(1).split()[-1]
         if _GENERIC.fullmatch(generic) or _GENERIC.fullmatch(m.group(1)) or lexicon.get(m.group(1)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
-            generic_first.append((m.group(1).lower(), m.group(2).lower()))
-            generic_first.append((generic.lower(), m.group(2).lower()))
+            generic_first += [(key, m.group(2).lower()) for key in {m.group(1).lower(), generic.lower()}]
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):

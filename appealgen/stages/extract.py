@@ -78,35 +78,34 @@ _LETTER_DATE_LABEL = re.compile(
     r"date issued|issue date|date sent|(?:^|(?<=[ \t]{2}))date(?=\s*:))\s*[:\-]?\s*",
     re.IGNORECASE | re.MULTILINE,
 )
-# The date of service wins over the date a request was received (a claim letter may give both).
-_SERVICE_DATE_LABELS = (
-    re.compile(
-        ocr_tolerant(
-            r"\b(?:date\(?s?\)? of service|service dates?|dates? of service")
-        + r"|(?-i:DOS)|"
-        + ocr_tolerant(
-            r"svc date|infusion date|"
-            r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
-            r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given |rendered |performed )?on|"
-            r"(?:visit|appointment|infusion|injection|dose) on|\b(?:given|administered|infused)(?=[ \t]+\d))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?"),
-        re.IGNORECASE,
-    ),
-    re.compile(
-        ocr_tolerant(
-            r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
-            r"date received|received on|requested on|date submitted|request received|review of this request on|"
-            r"date (?:the )?request came in|request (?:dated|submitted on|sent on|faxed on|made on)|"
-            r"(?:request|it) (?:reached us|came in|arrived)(?: on)?|"
-            r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
-            # "We received your doctor's request on ...", "received a request from Dr. Ames, Center, on ..."
-            r"received (?:your |the |a )?(?:[\w-]+'s |[\w-]+ )?request (?:from (?:[^.]|\b(?:Dr|Mr|Ms|Mrs|St)\.){3,100}? )?on|"
-            r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
-            r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
-            # "On March 3, 2026, we received ...", "On or about May 1, 2026, Aetna received a request ..."
-            r"\bOn(?:[ \t]+or[ \t]+about)?(?=[ \t]+(?:\d|[A-Z][a-z]{2,8}\.?[ \t]+\d)[^\n]{4,18}?,?[^.]{0,60}?\b(?:received|got)\b)|"
-            r"\bOn(?=[ \t][^\n,]{6,20},[^.]{0,80}\b(?:asked|requested|sent|submitted)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?(?:or[ \t]+about[ \t]+)?"),
-        re.IGNORECASE | re.MULTILINE,
-    ),
+# A date of service, which wins over the date a request was received (a claim letter may give both).
+_SERVICE_DATE_LABEL = re.compile(
+    r"\b(?:"
+    + ocr_tolerant(r"date\(?s?\)? of service|service dates?|dates? of service")
+    + r"|(?-i:DOS)|"
+    + ocr_tolerant(
+        r"svc date|infusion date|"
+        r"scheduled (?:infusion|treatment|service) date|treatment date|date (?:filled|dispensed)|fill date|"
+        r"(?:filled|dispensed|given|administered) on|(?:claim for )?services? (?:provided |given |rendered |performed )?on|"
+        r"(?:visit|appointment|infusion|injection|dose) on|\b(?:given|administered|infused)(?=[ \t]+\d))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?"),
+    re.IGNORECASE,
+)
+# The date a pre-service or pharmacy request was received.
+_RECEIVED_DATE_LABEL = re.compile(
+    ocr_tolerant(
+        r"\b(?:date of request|request date|date (?:the )?request (?:was )?received|date (?:we|the plan) received the request|"
+        r"date received|received on|requested on|date submitted|request received|review of this request on|"
+        r"date (?:the )?request came in|request (?:dated|submitted on|sent on|faxed on|made on)|"
+        r"(?:request|it) (?:reached us|came in|arrived)(?: on)?|"
+        r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
+        # "We received your doctor's request on ...", "received a request from Dr. Ames, Center, on ..."
+        r"received (?:your |the |a )?(?:[\w-]+'s |[\w-]+ )?request (?:from (?:[^.]|\b(?:Dr|Mr|Ms|Mrs|St)\.){3,100}? )?on|"
+        r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
+        r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
+        # "On March 3, 2026, we received ...", "On or about May 1, 2026, Aetna received a request ..."
+        r"\bOn(?:[ \t]+or[ \t]+about)?(?=[ \t]+(?:\d|[A-Z][a-z]{2,8}\.?[ \t]+\d)[^\n]{4,18}?,?[^.]{0,60}?\b(?:received|got)\b)|"
+        r"\bOn(?=[ \t][^\n,]{6,20},[^.]{0,80}\b(?:asked|requested|sent|submitted)\b))\b[ \t]*[:\-]?[ \t]*(?:on[ \t]+)?(?:or[ \t]+about[ \t]+)?"),
+    re.IGNORECASE | re.MULTILINE,
 )
 _DEADLINE = re.compile(
     r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
@@ -187,12 +186,11 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.member_id = _member_id(text, spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
     facts.letter_date = _letter_date(text, boundary, spans)
-    service, received = _SERVICE_DATE_LABELS
     # A claim line's date is a date of service too, so it wins over the date a request came in.
     facts.service_date = (
-        _labelled_date(service, text, "service_date", spans)
+        _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
         or _claim_row_date(text, spans)
-        or _labelled_date(received, text, "service_date", spans)
+        or _labelled_date(_RECEIVED_DATE_LABEL, text, "service_date", spans)
     )
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
@@ -426,8 +424,6 @@ def _codes(text: str) -> Codes:
         if (code in known_hcpcs or drug_code or labelled or _in_claim_line(text, m)) and code not in found.hcpcs:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
-        if re.match(r"-\d", text[m.end() : m.end() + 2]) or re.search(r"\d-$", text[max(0, m.start() - 2) : m.start()]):
-            continue  # a part of an NDC ("55513-0123-01") or of some other hyphenated number
         context = text[max(0, m.start() - 40) : m.start()]
         line_head = context[context.rfind("\n") + 1 :]
         cpt_label = bool(re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE)) or bool(
@@ -463,7 +459,7 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
     own sentence names it beats one that only sits near such a sentence ("a transition
     approval for up to 60 days" two lines above "You have 180 days to file an appeal").
     """
-    nearby: tuple[int, re.Match[str]] | None = None
+    found: tuple[int | None, re.Match[str]] | None = None  # (days, or None when given in months; the window)
     for m in _DEADLINE.finditer(text):
         context = text[max(0, m.start() - 200) : m.end() + 120].lower()
         if not _FILING_WORDS.search(context):
@@ -485,18 +481,18 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
         raw = m.group("n").lower()
         months = raw.startswith("four month") or m.group("unit").lower().startswith("month")
         days = None if months else int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)
-        if not months and (not days or days < 14):
+        if not months and (days is None or days < 14):
             continue
         # Its sentence, or the one before ("You can ask for an appeal. You must ask within 60 days").
         previous = text[max(text.rfind(". ", 0, start), text.rfind(".\n", 0, start), 0) : start].lower()
         if _FILING_WORDS.search(previous + " " + before + " " + rest):
-            nearby = (days or 0, m)
+            found = (days, m)
             break
-        nearby = nearby or (days or 0, m)
-    if nearby is None or not nearby[0]:
+        found = found or (days, m)
+    if found is None or found[0] is None:
         return None  # none stated, or the first-level deadline is given in months, not days
-    spans["stated_deadline_days"] = _span(nearby[1])
-    return nearby[0]
+    spans["stated_deadline_days"] = _span(found[1])
+    return found[0]
 
 
 def _urgent(text: str, sents: list[Sentence]) -> bool:

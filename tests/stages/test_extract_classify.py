@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from appealgen.models import DenialFacts
 from appealgen.stages import classify as classify_stage
 from appealgen.stages.classify import classify
 from appealgen.stages.extract import extract
@@ -93,6 +94,10 @@ class TestClassify:
         )
         doc = parse(text.encode(), name="a.txt")
         assert [b.id for b in classify(doc, extract(doc))] == ["formulary_exclusion"]
+
+
+def _facts(text: str) -> DenialFacts:
+    return extract(parse(text.encode(), name="a.txt"))
 
 
 def _bases(text: str) -> list[str]:
@@ -272,23 +277,19 @@ class TestExtractAddresses:
         text = ("PROVIDER REMITTANCE ADVICE\nPayee: Lakeside Infusion LLC\n2901 Main St, Columbus OH 43235\n"
                 "Patient: DOE, JANE   Member ID: YRH882041736\nClaim #: 2026118MA40377\n"
                 "01 04/21/26 J3380 300 $7,842.00 $0.00 CO-197\n")
-        assert extract(parse(text.encode(), name="a.txt")).state is None
+        assert _facts(text).state is None
 
     def test_a_labelled_member_address_beats_the_senders(self) -> None:
         text = ("MedImpact Healthcare Systems\n10181 Scripps Gateway Court, San Diego, CA 92131\n"
                 "Member address: 1407 Hickory Glen Dr, Columbia, MO 65203\nMO HealthNet ID (DCN): 112847930\n\n"
                 "We cannot approve Enbrel for this use.")
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert (facts.state, facts.member_id) == ("MO", "112847930")
 
     def test_a_phone_number_is_not_a_claim_number(self) -> None:
         text = ("Member ID: W284401733\nCoverage decision number: MAS-RX-2606-10582\n\nWe cannot approve Mounjaro.\n"
                 "The ombudsman can help with your appeal: 1-877-555-0150.")
-        assert extract(parse(text.encode(), name="a.txt")).claim_number == "MAS-RX-2606-10582"
-
-
-def _facts(text: str):
-    return extract(parse(text.encode(), name="a.txt"))
+        assert _facts(text).claim_number == "MAS-RX-2606-10582"
 
 
 class TestExtractDates:
@@ -368,7 +369,7 @@ class TestDecisionText:
             "Aimovig is not on your plan's drug list. The records we received do not show a trial of the "
             "preferred drugs Emgality or Ajovy.\n\nIf your doctor sends new records, we will review the request again."
         )
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert facts.denial_reason == (
             "Aimovig is not on your plan's drug list. The records we received do not show a trial of the "
             "preferred drugs Emgality or Ajovy."
@@ -382,7 +383,7 @@ class TestDecisionText:
             "Kesimpta is covered once a recent MRI confirms active disease.\n\n"
             "Guideline used: Multiple Sclerosis Agents, version 3."
         )
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert facts.denial_reason == (
             "Your records show two relapses in the last year while you were taking glatiramer, but no MRI since 2024. "
             "Kesimpta is covered once a recent MRI confirms active disease."
@@ -394,7 +395,7 @@ class TestDecisionText:
             "1. Your plan covers Repatha after 12 weeks of a high-intensity statin. We found no statin claims.\n"
             "2. The amount requested, 2 pens every 14 days, is more than the plan limit of 1 pen every 14 days.\n"
         )
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert facts.denial_reason == (
             "1. Your plan covers Repatha after 12 weeks of a high-intensity statin. We found no statin claims."
         )
@@ -404,7 +405,7 @@ class TestDecisionText:
             "Claim number: 2604417\n\nOnyvide must be approved before it is given, and no approval was on file for the "
             "date of service. The member may not be billed for services denied for this reason."
         )
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert facts.denial_reason == (
             "Onyvide must be approved before it is given, and no approval was on file for the date of service."
         )
@@ -416,7 +417,7 @@ class TestDecisionText:
             "CO-197: Precertification/authorization/notification/pre-treatment absent.\n"
             "No authorization was on file for this date of service.\nReceived: 07/01/2026\n"
         )
-        facts = extract(parse(text.encode(), name="a.txt"))
+        facts = _facts(text)
         assert facts.denial_reason == "CO-197: Precertification/authorization/notification/pre-treatment absent."
         assert str(facts.service_date) == "2026-06-22"  # the table's date of service, not the date received
         assert set(facts.codes.carc) == {"197", "N54"}
