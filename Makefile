@@ -51,9 +51,11 @@ fuzz: setup
 load: index
 	$(BIN)/python -m bench.load --clients 32 --seconds 60 --workers 2 --index-dir .appealgen/index
 
-# Retrain the learned reason model (appealgen/knowledge/data/reason_model.npz) on the tuning
-# splits' gold reasons; it refuses the test split.
+# Retrain the learned reason models on the tuning splits' gold reasons (both refuse the test
+# split): the selector of the reason sentences (reason_selector.npz; its leave-one-split-out
+# score: python -m appealgen.stages.reason_selector --loso) and the basis reader (reason_model.npz).
 reason-model: setup
+	$(BIN)/python -m appealgen.stages.reason_selector
 	$(BIN)/python -m appealgen.stages.reason_model
 
 lint: setup

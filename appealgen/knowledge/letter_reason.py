@@ -8,6 +8,7 @@ the next steps after it; a remittance's reason is its adjustment-code line.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -198,3 +199,46 @@ def _prose_runs(sents: list[Sentence]) -> list[list[Sentence]]:
         else:
             runs[-1].append(s)
     return [r for r in runs if r]
+
+
+# What a learned selector (stages/reason_selector.py) reads of each sentence besides its
+# embedding: the rules' own cues, the sentence's neighbours' cues, and where it sits.
+CUE_FEATURES = (
+    "reason_words", "bases_stated", "preamble", "announcement", "afterword", "next_steps",
+    "reason_label", "after_reason_heading", "first_list_item", "later_list_item", "remittance_code_line",
+    "field", "log_words", "under_four_words", "position", "in_rule_span", "previous_reason_words",
+    "next_reason_words", "previous_bases_stated", "next_bases_stated", "first_sentence_stating_a_basis",
+    "after_first_sentence_stating_a_basis", "question", "ends_with_colon",
+)
+
+
+def cue_features(sents: list[Sentence], stated: list[set[str]], rule: Span | None) -> list[tuple[float, ...]]:
+    """One row of CUE_FEATURES per sentence (the letter's own sentences, rights notice left out).
+
+    Args:
+        sents: the sentences before the rights notice, in order.
+        stated: the bases each sentence states (the classifier's cues).
+        rule: the reason the rules chose (reason_span), or None.
+    """
+    n = len(sents)
+    words = [_reason_score(s) for s in sents]
+    bases = [min(len(b), 3) for b in stated]
+    first = next((i for i, s in enumerate(sents)
+                  if stated[i] and len(s.text.split()) >= 4 and not _PREAMBLE.search(s.text)), None)
+    rows: list[tuple[float, ...]] = []
+    for i, s in enumerate(sents):
+        count = len(s.text.split())
+        overlap = max(0, min(s.end, rule.end) - max(s.start, rule.start)) if rule else 0
+        rows.append((
+            words[i], float(bases[i]), float(_is_preamble(s)), float(_is_announcement(s)),
+            float(bool(_AFTERWORD.search(s.text))), float(bool(_NEXT_STEPS.match(s.text))),
+            float(bool(_REASON_LABEL.match(s.text))), float(i > 0 and bool(_REASON_HEADING.match(sents[i - 1].text))),
+            float(bool(_FIRST_ITEM.match(s.text))), float(bool(_NEXT_ITEM.match(s.text))),
+            float(bool(_CARC_LINE.match(s.text))), float(s.is_field), math.log1p(count), float(count < 4),
+            i / max(n - 1, 1), float(overlap >= 0.5 * (s.end - s.start)),
+            words[i - 1] if i else 0.0, words[i + 1] if i + 1 < n else 0.0,
+            float(bases[i - 1]) if i else 0.0, float(bases[i + 1]) if i + 1 < n else 0.0,
+            float(i == first), float(first is not None and i > first),
+            float(s.text.endswith("?")), float(s.text.endswith(":")),
+        ))
+    return rows

@@ -15,6 +15,7 @@ from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
 from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
 from appealgen.stages.classify import stated_bases
+from appealgen.stages.reason_selector import shipped_selector
 
 _MONTHS = {
     m: i
@@ -194,7 +195,8 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     )
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
-    reason = reason_span(text, sents, stated_bases)
+    selector = shipped_selector()
+    reason = selector.select(text, sents, stated_bases) if selector else reason_span(text, sents, stated_bases)
     if reason:
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None

@@ -114,10 +114,16 @@ class ReasonReader:
 
 
 @functools.cache
+def shipped_embedder() -> Embedder:
+    """The encoder the shipped models read with, loaded once per process."""
+    return default_embedder(Settings())
+
+
+@functools.cache
 def shipped_reader() -> ReasonReader | None:
     """The reader for the model that ships with the package; None (rules alone) if it cannot load."""
     try:
-        return ReasonReader(ReasonModel.load(MODEL_PATH), default_embedder(Settings()))
+        return ReasonReader(ReasonModel.load(MODEL_PATH), shipped_embedder())
     except (OSError, ValueError, KeyError, DependencyError) as err:
         log.warning("learned reason model unavailable (%s); classifying by rules alone", type(err).__name__)
         return None
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if "test" in splits:
         parser.error("the test split is held out: never train on it")
     examples = _training_examples(args.dataset, splits)
-    model = train(examples, default_embedder(Settings()))
+    model = train(examples, shipped_embedder())
     model.save(args.out)
     print(f"trained on {len(examples)} letters from {len(splits)} splits -> {args.out}")
     return 0

@@ -8,6 +8,7 @@ import pytest
 
 from appealgen.models import DenialFacts
 from appealgen.stages import classify as classify_stage
+from appealgen.stages import extract as extract_stage
 from appealgen.stages.classify import classify
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
@@ -389,7 +390,8 @@ class TestDecisionText:
             "Kesimpta is covered once a recent MRI confirms active disease."
         )
 
-    def test_numbered_reasons_give_the_first_one(self) -> None:
+    def test_numbered_reasons_give_the_first_one(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(extract_stage, "shipped_selector", lambda: None)  # the rules choose
         text = (
             "We cannot approve Repatha.\n"
             "1. Your plan covers Repatha after 12 weeks of a high-intensity statin. We found no statin claims.\n"
@@ -410,7 +412,8 @@ class TestDecisionText:
             "Onyvide must be approved before it is given, and no approval was on file for the date of service."
         )
 
-    def test_remittance_reason_is_its_code_line(self) -> None:
+    def test_remittance_reason_is_its_code_line(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(extract_stage, "shipped_selector", lambda: None)  # the rules choose
         text = (
             "Claim number: 26183004517\nDOS HCPCS Units Billed Allowed Adj. codes\n"
             "06/22/2026 J2326 12 $127,440.00 $0.00 CO-197, N54\n"
