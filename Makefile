@@ -51,10 +51,13 @@ fuzz: setup
 load: index
 	$(BIN)/python -m bench.load --clients 32 --seconds 60 --workers 2 --index-dir .appealgen/index
 
-# Retrain the learned reason models on the tuning splits' gold reasons (both refuse the test
-# split): the selector of the reason sentences (reason_selector.npz; its leave-one-split-out
-# score: python -m appealgen.stages.reason_selector --loso) and the basis reader (reason_model.npz).
+# Retrain the learned readers on the tuning splits' gold labels (each refuses the test split):
+# the service-date picker (date_picker.npz), the selector of the reason sentences
+# (reason_selector.npz) and the basis reader (reason_model.npz). The first two print their
+# leave-one-split-out score beside the rules' with --loso, e.g.
+# python -m appealgen.stages.date_picker --loso
 reason-model: setup
+	$(BIN)/python -m appealgen.stages.date_picker
 	$(BIN)/python -m appealgen.stages.reason_selector
 	$(BIN)/python -m appealgen.stages.reason_model
 

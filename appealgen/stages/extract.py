@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import cast
+from typing import NamedTuple, cast
 
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drug_names import find_drug
@@ -15,6 +15,7 @@ from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
 from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
 from appealgen.stages.classify import stated_bases
+from appealgen.stages.date_picker import shipped_date_picker
 from appealgen.stages.reason_selector import shipped_selector
 
 _MONTHS = {
@@ -187,12 +188,10 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.member_id = _member_id(text, spans)
     facts.claim_number = _labelled(_CLAIM_LABEL, text, "claim_number", spans, avoid=facts.member_id)
     facts.letter_date = _letter_date(text, boundary, spans)
-    # A claim line's date is a date of service too, so it wins over the date a request came in.
-    facts.service_date = (
-        _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
-        or _claim_row_date(text, spans)
-        or _labelled_date(_RECEIVED_DATE_LABEL, text, "service_date", spans)
-    )
+    facts.service_date, candidates = service_dates(text, boundary, facts.letter_date, spans)
+    # The learned picker reads every date in its context, the rules' choice among its cues.
+    if (picker := shipped_date_picker()) and (found := picker.pick(candidates)):
+        facts.service_date, spans["service_date"] = found.value, _span(found.match)
     facts.drug = _drug(text, boundary, spans)
     facts.codes = _codes(text)
     selector = shipped_selector()
@@ -204,6 +203,59 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     facts.urgent = _urgent(text, sents)
     facts.spans = spans
     return facts
+
+
+# What the learned date picker (stages/date_picker.py) reads of each date besides its context.
+DATE_CUES = (
+    "after_service_label", "after_received_label", "claim_row", "position", "is_letter_date", "rules_choice",
+    "in_header", "times_given", "earliest", "latest", "after_first_date",
+)
+
+
+class DateCandidate(NamedTuple):
+    """A date in the letter's own text: where, what, the words around it, and DATE_CUES."""
+
+    match: re.Match[str]
+    value: date
+    context: str  # the line before and the date's own line, the date itself replaced by "DATE"
+    cues: tuple[float, ...]
+
+
+def service_dates(text: str, boundary: int, letter_date: date | None, spans: dict[str, Span]) -> tuple[date | None, list[DateCandidate]]:
+    """The rules' service date, and every real date before the rights notice as a candidate for it."""
+    # A claim line's date is a date of service too, so it wins over the date a request came in.
+    rule_date = (
+        _labelled_date(_SERVICE_DATE_LABEL, text, "service_date", spans)
+        or _claim_row_date(text, spans)
+        or _labelled_date(_RECEIVED_DATE_LABEL, text, "service_date", spans)
+    )
+    return rule_date, _date_candidates(text, boundary, letter_date, rule_date)
+
+
+def _date_candidates(text: str, boundary: int, letter_date: date | None, rule_date: date | None) -> list[DateCandidate]:
+    found = [(m, v) for m in DATE_RE.finditer(text, 0, boundary) if (v := parse_date(m))]
+    values = [v for _, v in found]
+    out = []
+    for m, value in found:
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        previous_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+        context = " ".join((text[previous_start : m.start()][-160:] + " DATE " + text[m.end() : line_end][:80]).split())
+        row = bool(re.match(r"[ \t]*(?:\d{1,2}[ \t]+)?$", text[line_start : m.start()])) and bool(_MONEY.search(text[line_start:line_end]))
+        cues = (
+            _label_just_before(_SERVICE_DATE_LABEL, text, m.start(), 120), _label_just_before(_RECEIVED_DATE_LABEL, text, m.start(), 200),
+            row, m.start() / max(boundary, 1), value == letter_date, value == rule_date, m.start() < 400,
+            values.count(value), value == min(values), value == max(values), value > values[0],
+        )
+        out.append(DateCandidate(m, value, context, tuple(float(c) for c in cues)))
+    return out
+
+
+def _label_just_before(pattern: re.Pattern[str], text: str, pos: int, reach: int) -> bool:
+    """Whether a label of pattern ends within 40 characters before pos, with no other date between."""
+    return any(pos - 40 <= label.end() <= pos and not DATE_RE.search(text, label.end(), pos)
+               for label in pattern.finditer(text, max(0, pos - reach), pos))
 
 
 def parse_date(m: re.Match[str]) -> date | None:

@@ -1,0 +1,167 @@
+"""A learned choice of the service date: which of a letter's dates is the date of service (or,
+for a request made before the service, the date the request came in).
+
+The rules read labels ("Date of service:", "We received the request on") and claim rows, and
+each new writer states the date in words they lack ("We got your doctor's request on ...",
+"On or about April 28, 2026, you took a prescription to ..."): on eleven letters in thirty-six
+of the last writer batch they found no date or the wrong one. This model scores every date
+before the rights notice from the MiniLM embedding of its context (the line before it and its
+own line, the date replaced by "DATE") beside extract.DATE_CUES (the rules' own choice among
+them), and the best-scoring date is the service date.
+
+It was trained on the tuning letters' gold service dates, never the test split; `python -m
+appealgen.stages.date_picker --loso` scores it leaving one writer batch out at a time, beside
+the rules. Without its file, extraction keeps the rules' date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from appealgen.adapters.embeddings import Embedder
+from appealgen.errors import DependencyError
+from appealgen.stages.reason_model import fit, shipped_embedder
+from appealgen.stages.reason_selector import SelectorModel
+
+if TYPE_CHECKING:
+    from appealgen.stages.extract import DateCandidate
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "date_picker.npz"
+# Chosen by leave-one-split-out on the tuning letters (see --loso), not on test.
+_L2 = 1e-2
+_RATE = 1.0
+_STEPS = 600
+
+
+def features(candidates: Sequence[DateCandidate], embedder: Embedder) -> np.ndarray:
+    """One row per candidate: its cues, then its context's embedding."""
+    if not candidates:
+        return np.zeros((0, 0))
+    return np.hstack([np.array([c.cues for c in candidates]), embedder.embed([c.context for c in candidates])])
+
+
+def feature_names(embedder: Embedder) -> tuple[str, ...]:
+    from appealgen.stages.extract import DATE_CUES
+
+    return (*DATE_CUES, *(f"embedding_{i}" for i in range(embedder.dim)))
+
+
+class DatePicker:
+    """The shipped model with the encoder it was trained with."""
+
+    def __init__(self, model: SelectorModel, embedder: Embedder) -> None:
+        if embedder.name != model.encoder:
+            raise DependencyError(f"the date picker was trained with {model.encoder}, not {embedder.name}")
+        if model.features != feature_names(embedder):
+            raise DependencyError("the date picker was trained on other date features")
+        self.model = model
+        self._embedder = embedder
+
+    def pick(self, candidates: Sequence[DateCandidate]) -> DateCandidate | None:
+        """The date most likely to be the service date; None when the letter gives no date."""
+        if not candidates:
+            return None
+        return candidates[int(self.model.log_odds(features(candidates, self._embedder)).argmax())]
+
+
+@functools.cache
+def shipped_date_picker() -> DatePicker | None:
+    """The picker that ships with the package; None (the rules choose) if it cannot load."""
+    try:
+        return DatePicker(SelectorModel.load(MODEL_PATH), shipped_embedder())
+    except (OSError, ValueError, KeyError, DependencyError) as err:
+        log.warning("learned date picker unavailable (%s); the rules choose the service date", type(err).__name__)
+        return None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A tuning letter's date candidates, their features, and the gold service date."""
+
+    id: str
+    split: str
+    values: list[date]
+    x: np.ndarray
+    gold: date | None
+    rules: date | None
+
+
+def train(letters: Sequence[Letter], embedder: Embedder) -> SelectorModel:
+    """Fit on every candidate date of the given letters: is it the gold service date?"""
+    x = np.vstack([letter.x for letter in letters if len(letter.values)])
+    y = np.concatenate([[v == letter.gold for v in letter.values] for letter in letters]).astype(int)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    weights, bias = fit((x - mean) / scale, y, 2, l2=_L2, rate=_RATE, steps=_STEPS)
+    return SelectorModel(weights[:, 1] - weights[:, 0], float(bias[1] - bias[0]), mean, scale, 0.0, embedder.name,
+                         feature_names(embedder), tuple(sorted(letter.id for letter in letters)))
+
+
+def _picked(model: SelectorModel, letter: Letter) -> date | None:
+    return letter.values[int(model.log_odds(letter.x).argmax())] if letter.values else None
+
+
+def load_letters(dataset: Path, splits: list[str], embedder: Embedder) -> list[Letter]:
+    from appealgen.evaluation.datasets import load_denials
+    from appealgen.knowledge.letter_layout import rights_notice_start
+    from appealgen.stages import extract as extract_stage
+    from appealgen.stages.parse import parse
+
+    letters = []
+    for split in splits:
+        for case in load_denials(dataset, split):
+            text = parse(case.pdf).text
+            letter_date = extract_stage.extract(parse(case.pdf)).letter_date
+            rules, found = extract_stage.service_dates(text, rights_notice_start(text), letter_date, {})
+            gold = case.facts.get("service_date")
+            letters.append(Letter(case.id, split, [c.value for c in found], features(found, embedder),
+                                  date.fromisoformat(gold) if gold else None, rules))
+    return letters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Retrain the learned service-date picker on the tuning splits")
+    parser.add_argument("--dataset", type=Path, default=Path("eval/datasets/denials"))
+    parser.add_argument("--splits", help="comma-separated split folders (default: every split but test)")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--loso", action="store_true", help="score leaving one split out at a time; write nothing")
+    args = parser.parse_args(argv)
+    if args.splits:
+        splits = [s for s in args.splits.split(",") if s]
+    else:
+        found = [p.name for p in args.dataset.iterdir() if p.name != "test" and any(p.glob("*.json"))]
+        splits = sorted(found, key=lambda name: (name != "train", name))
+    if "test" in splits:
+        parser.error("the test split is held out: never train on it")
+    embedder = shipped_embedder()
+    letters = load_letters(args.dataset, splits, embedder)
+    if args.loso:
+        hits = {"picker": 0, "rules": 0}
+        for split in sorted({x.split for x in letters}):
+            model = train([x for x in letters if x.split != split], embedder)
+            held = [x for x in letters if x.split == split]
+            picker = sum(_picked(model, x) == x.gold for x in held)
+            rules = sum(x.rules == x.gold for x in held)
+            hits["picker"] += picker
+            hits["rules"] += rules
+            print(f"{split:8s} picker {picker / len(held):.3f}  rules {rules / len(held):.3f}")
+        n = len(letters)
+        print(f"all      picker {hits['picker'] / n:.3f}  rules {hits['rules'] / n:.3f}  ({n} letters; rules were tuned on all)")
+        return 0
+    train(letters, embedder).save(args.out)
+    print(f"trained on {len(letters)} letters from {len(splits)} splits -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
