@@ -16,7 +16,6 @@ the rules. Without its file, extraction keeps the rules' date.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ import numpy as np
 
 from appealgen.adapters.embeddings import Embedder
 from appealgen.errors import DependencyError
-from appealgen.stages.reason_model import fit, shipped_embedder
+from appealgen.stages.reason_model import shipped_embedder, training_parser, tuning_splits
 from appealgen.stages.reason_selector import SelectorModel
 
 if TYPE_CHECKING:
@@ -38,10 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "date_picker.npz"
-# Chosen by leave-one-split-out on the tuning letters (see --loso), not on test.
-_L2 = 1e-2
-_RATE = 1.0
-_STEPS = 600
+# The fit settings are the reason selector's (SelectorModel.fitted); --loso checks them here too.
 
 
 def features(candidates: Sequence[DateCandidate], embedder: Embedder) -> np.ndarray:
@@ -101,10 +97,8 @@ def train(letters: Sequence[Letter], embedder: Embedder) -> SelectorModel:
     """Fit on every candidate date of the given letters: is it the gold service date?"""
     x = np.vstack([letter.x for letter in letters if len(letter.values)])
     y = np.concatenate([[v == letter.gold for v in letter.values] for letter in letters]).astype(int)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    weights, bias = fit((x - mean) / scale, y, 2, l2=_L2, rate=_RATE, steps=_STEPS)
-    return SelectorModel(weights[:, 1] - weights[:, 0], float(bias[1] - bias[0]), mean, scale, 0.0, embedder.name,
-                         feature_names(embedder), tuple(sorted(letter.id for letter in letters)))
+    return SelectorModel.fitted(x, y, shift=0.0, encoder=embedder.name, features=feature_names(embedder),
+                                trained_on=tuple(sorted(letter.id for letter in letters)))
 
 
 def _picked(model: SelectorModel, letter: Letter) -> date | None:
@@ -120,8 +114,8 @@ def load_letters(dataset: Path, splits: list[str], embedder: Embedder) -> list[L
     letters = []
     for split in splits:
         for case in load_denials(dataset, split):
-            text = parse(case.pdf).text
-            letter_date = extract_stage.extract(parse(case.pdf)).letter_date
+            doc = parse(case.pdf)
+            text, letter_date = doc.text, extract_stage.extract(doc).letter_date
             rules, found = extract_stage.service_dates(text, rights_notice_start(text), letter_date, {})
             gold = case.facts.get("service_date")
             letters.append(Letter(case.id, split, [c.value for c in found], features(found, embedder),
@@ -130,19 +124,10 @@ def load_letters(dataset: Path, splits: list[str], embedder: Embedder) -> list[L
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Retrain the learned service-date picker on the tuning splits")
-    parser.add_argument("--dataset", type=Path, default=Path("eval/datasets/denials"))
-    parser.add_argument("--splits", help="comma-separated split folders (default: every split but test)")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser = training_parser("Retrain the learned service-date picker on the tuning splits", MODEL_PATH)
     parser.add_argument("--loso", action="store_true", help="score leaving one split out at a time; write nothing")
     args = parser.parse_args(argv)
-    if args.splits:
-        splits = [s for s in args.splits.split(",") if s]
-    else:
-        found = [p.name for p in args.dataset.iterdir() if p.name != "test" and any(p.glob("*.json"))]
-        splits = sorted(found, key=lambda name: (name != "train", name))
-    if "test" in splits:
-        parser.error("the test split is held out: never train on it")
+    splits = tuning_splits(parser, args)
     embedder = shipped_embedder()
     letters = load_letters(args.dataset, splits, embedder)
     if args.loso:

@@ -141,22 +141,34 @@ def _training_examples(dataset: Path, splits: list[str]) -> list[tuple[str, str,
     return examples
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Retrain the learned reason model on the tuning splits")
+def training_parser(description: str, out: Path) -> argparse.ArgumentParser:
+    """The command line the learned readers share: --dataset, --splits, --out."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", type=Path, default=Path("eval/datasets/denials"))
     parser.add_argument("--splits", help="comma-separated split folders (default: every split but test)")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=out)
+    return parser
+
+
+def tuning_splits(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The splits named by --splits, or every folder of gold labels but test; test is refused."""
     if args.splits:
         splits = [s for s in args.splits.split(",") if s]
     else:
         # Every folder of gold labels, so a new tuning split needs no edit here. Each text is
-        # embedded alone, so the fit does not depend on the order of the letters (only float
-        # rounding does: ~1e-12); train first, then the dev splits, keeps the file byte-stable.
+        # embedded alone, so a fit does not depend on the order of the letters (only float
+        # rounding does: ~1e-12); train first, then the dev splits, keeps the files byte-stable.
         found = [p.name for p in args.dataset.iterdir() if p.name != "test" and any(p.glob("*.json"))]
         splits = sorted(found, key=lambda name: (name != "train", name))
     if "test" in splits:
         parser.error("the test split is held out: never train on it")
+    return splits
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = training_parser("Retrain the learned reason model on the tuning splits", MODEL_PATH)
+    args = parser.parse_args(argv)
+    splits = tuning_splits(parser, args)
     examples = _training_examples(args.dataset, splits)
     model = train(examples, shipped_embedder())
     model.save(args.out)

@@ -17,7 +17,6 @@ the file, extraction falls back to the rules.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import functools
 import json
@@ -34,7 +33,7 @@ from appealgen.errors import DependencyError
 from appealgen.knowledge.letter_layout import Sentence
 from appealgen.knowledge.letter_reason import CUE_FEATURES, cue_features, reason_span
 from appealgen.models import Span
-from appealgen.stages.reason_model import fit, shipped_embedder
+from appealgen.stages.reason_model import fit, shipped_embedder, training_parser, tuning_splits
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +61,15 @@ class SelectorModel:
     encoder: str
     features: tuple[str, ...]  # the cue feature names, then the embedding
     trained_on: tuple[str, ...]  # letter ids
+
+    @classmethod
+    def fitted(cls, x: np.ndarray, y: np.ndarray, *, shift: float, encoder: str, features: tuple[str, ...],
+               trained_on: tuple[str, ...]) -> SelectorModel:
+        """Fit on rows x (standardised here) with 0/1 labels y."""
+        mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+        weights, bias = fit((x - mean) / scale, y, 2, l2=_L2, rate=_RATE, steps=_STEPS)
+        # Two-class softmax: the log-odds of class 1 are the difference of the two columns.
+        return cls(weights[:, 1] - weights[:, 0], float(bias[1] - bias[0]), mean, scale, shift, encoder, features, trained_on)
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -197,11 +205,8 @@ def train(letters: Sequence[Letter], embedder: Embedder, shift: float = _SHIFT) 
     """Fit on the sentences of the given letters."""
     x = np.vstack([letter.x for letter in letters])
     y = np.concatenate([letter.y for letter in letters])
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
-    weights, bias = fit((x - mean) / scale, y, 2, l2=_L2, rate=_RATE, steps=_STEPS)
-    # Two-class softmax: the log-odds of class 1 are the difference of the two columns.
-    return SelectorModel(weights[:, 1] - weights[:, 0], float(bias[1] - bias[0]), mean, scale, shift, embedder.name,
-                         _feature_names(embedder), tuple(sorted(letter.id for letter in letters)))
+    return SelectorModel.fitted(x, y, shift=shift, encoder=embedder.name, features=_feature_names(embedder),
+                                trained_on=tuple(sorted(letter.id for letter in letters)))
 
 
 def chosen_text(model: SelectorModel, letter: Letter) -> str:
@@ -252,19 +257,10 @@ def leave_one_split_out(letters: list[Letter], embedder: Embedder, bases: Bases)
 def main(argv: list[str] | None = None) -> int:
     from appealgen.stages.classify import stated_bases
 
-    parser = argparse.ArgumentParser(description="Retrain the learned reason selector on the tuning splits")
-    parser.add_argument("--dataset", type=Path, default=Path("eval/datasets/denials"))
-    parser.add_argument("--splits", help="comma-separated split folders (default: every split but test)")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser = training_parser("Retrain the learned reason selector on the tuning splits", MODEL_PATH)
     parser.add_argument("--loso", action="store_true", help="score leaving one split out at a time; write nothing")
     args = parser.parse_args(argv)
-    if args.splits:
-        splits = [s for s in args.splits.split(",") if s]
-    else:
-        found = [p.name for p in args.dataset.iterdir() if p.name != "test" and any(p.glob("*.json"))]
-        splits = sorted(found, key=lambda name: (name != "train", name))
-    if "test" in splits:
-        parser.error("the test split is held out: never train on it")
+    splits = tuning_splits(parser, args)
     embedder = shipped_embedder()
     letters = load_letters(args.dataset, splits, embedder, stated_bases)
     if args.loso:
