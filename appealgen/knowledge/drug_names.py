@@ -14,9 +14,11 @@ A drug named in the letter's decision text beats one named only later (an altern
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from appealgen.errors import DependencyError
 from appealgen.knowledge.drugs import drug_lexicon
 
 # Endings of nonproprietary drug names (USAN/INN stems), longest first where they overlap.
@@ -31,34 +33,48 @@ _GENERIC = re.compile(
     r"\b[a-z]{3,}(?:" + "|".join(sorted(_STEMS, key=len, reverse=True)) + r")(?:-[a-z]{4})?(?:\s+(?:alfa|beta|pegol)(?:-[a-z]{4})?)?\b"
 )
 _WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+# Device and pack words written after a brand ("Repatha SureClick", "HYRIMOZ SENSOREADY PEN"): never the drug's name.
+_DEVICE_WORDS = (
+    "sureclick sensoready clickject kwikpen flexpen flextouch solostar pushtouch autotouch onpro pen pens autoinjector "
+    "autoinjectors prefilled pre-filled syringe syringes starter kit vial vials cartridge auto-injector"
+)
+_DEVICE = set(_DEVICE_WORDS.split())
+_DEVICE_RUN = r"(?:[ \t]+(?:" + "|".join(sorted(_DEVICE, key=len, reverse=True)) + r"))"
 # "Tremfya (guselkumab)" and "adalimumab (Humira)".
 # Two capitalised words may name one product ("Simponi Aria", "Darzalex Faspro").
 _BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Za-z][A-Za-z/;, -]{{3,80}}?)\s*\)")
 # "(Soliris, eculizumab)": the brand and its generic inside one parenthesis.
 _PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
-_GENERIC_BRAND = re.compile(rf"\b([a-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?)\s*\(\s*({_BRAND})\s*\)")
+_GENERIC_BRAND = re.compile(
+    rf"\b([A-Za-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?|[A-Z][A-Z-]{{3,40}})\s*\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+)
 # "semaglutide 2.4 mg/0.75 mL injection pen (Wegovy)", "upadacitinib extended-release 15 mg tablet (RINVOQ)":
 # the generic, its form and strength, then the brand (without a dosage-form suffix such as "XR").
 _GENERIC_DOSE_BRAND = re.compile(
-    rf"\b([a-z][a-z-]{{3,40}})(?:[ \t]+[a-z][a-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+    rf"\b([A-Za-z][A-Za-z-]{{3,40}})(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
 # A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
 _PERSON = re.compile(
-    r"\b([A-Z][a-z]{2,})[ \t]+[A-Z]\.[ \t]+[A-Z][a-z'-]+"
+    r"\b([A-Z][a-z]{2,})[ \t]+[A-Z]\.[ \t]+([A-Z][a-z']+(?:-[A-Z][a-z']+)?)"
     r"|\b(?:Dear|Mr\.|Ms\.|Mrs\.|Dr\.)[ \t]+([A-Z][a-z]{2,})"
     r"|^[ \t]*(?:patient|member|enrollee|beneficiary|subscriber)(?: name)?[ \t]*:[ \t]*([A-Z][a-z]{2,})",
     re.MULTILINE | re.IGNORECASE,
 )
-_STRENGTH = re.compile(rf"\b({_WORD})\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+_STRENGTH = re.compile(rf"\b({_WORD}){_DEVICE_RUN}{{0,2}}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+# "your Nucala injection", "Kesimpta Sensoready Pen": a name followed by its form.
+_FORM_AFTER = re.compile(
+    rf"\b({_BRAND}){_DEVICE_RUN}{{0,2}}[ \t]+(?:injections?|infusions?|tablets?|capsules?|pens?|autoinjectors?|prefilled|therapy)\b",
+    re.IGNORECASE,
+)
 _REQUEST_LINE = re.compile(
     r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
-    r"(?: requested| billed| name| injection|/service)?|requested|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
+    r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "asked us to cover Repatha", "coverage of REPATHA SURECLICK": the drug the request is for.
 _ASKED_FOR = re.compile(
-    r"\b(?:asked (?:us )?(?:to )?(?:cover|approve|pay for)|(?:request(?:ed)? |requests )?coverage (?:of|for)|request(?:ed)? for|"
+    r"\b(?:asked (?:us )?(?:to )?(?:cover|approve|pay for)|pay (?:you )?back for|reimburse(?: you)? for|(?:request(?:ed)? |requests )?coverage (?:of|for)|request(?:ed)? for|"
     r"prescribed|approve|cover) (?:the )?([A-Z][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)\b"
 )
 # Words that start request lines or dose descriptions but never name a drug.
@@ -71,13 +87,14 @@ _NOT_DRUG_WORDS = (
     "not on in at is was your our we you patient member plan units unit mg ml hcpcs cpt ndc code codes "
     "date page notice letter loading induction maintenance starting first second review reviews determination "
     "exception formulary quantity limit step denial denied approval approved request adverse pre-service benefit benefits "
+    + _DEVICE_WORDS + " "
     "action expedited urgent standard notice"
 )
 _NOT_DRUG = set(_NOT_DRUG_WORDS.split())
 
 
 @dataclass
-class _Candidate:
+class DrugCandidate:
     name: str
     start: int
     end: int
@@ -95,8 +112,18 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         text: the letter.
         boundary: where its rights notice starts; names before it count more.
     """
+    found = drug_candidates(text, boundary)
+    best = max(found, key=lambda c: (c.score, -c.start), default=None)
+    if best is None or best.score < 1.5:
+        return None
+    return best.name, best.start, best.end
+
+
+def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
+    """Every name in the letter that may be a drug, with the signs that say so (a generic
+    written beside its brand counted toward the brand), in the order of first mention."""
     lexicon = drug_lexicon()
-    found: dict[str, _Candidate] = {}
+    found: dict[str, DrugCandidate] = {}
     people = {name.lower() for m in _PERSON.finditer(text) for name in m.groups() if name and name[0].isupper()}
 
     def add(name: str, start: int, sign: str, points: float) -> None:
@@ -105,16 +132,19 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
             return
         if key in people and not lexicon.get(name):
             return
-        cand = found.setdefault(key, _Candidate(name, start, start + len(name), {}))
+        cand = found.setdefault(key, DrugCandidate(name, start, start + len(name), {}))
         if start < cand.start:
             cand.name, cand.start, cand.end = name, start, start + len(name)
         # Each sign counts once, however often the name recurs; in the rights notice, half.
         cand.signs[sign] = max(cand.signs.get(sign, 0.0), points if start < boundary else points / 2)
 
+    everyday = everyday_words()
     for m in _REQUEST_LINE.finditer(text):
         value_start = m.start(1)
         for w in re.finditer(_WORD, m.group(1)):
-            if w.group(0).lower() in _NOT_DRUG:
+            word = w.group(0).lower()
+            # "RE: Second-level appeal decision - Mounjaro 7.5 mg": everyday words are not the drug.
+            if len(word) < 3 or word in _NOT_DRUG or (not lexicon.get(word) and all(p in everyday for p in word.split("-"))):
                 continue
             if w.group(0)[0].isupper() or _GENERIC.fullmatch(w.group(0)) or lexicon.get(w.group(0)):
                 add(w.group(0), value_start + w.start(), "request line", 4.0)
@@ -137,20 +167,34 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
             add(m.group(1), m.start(1), "beside its generic", 3.0)
     for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):
         # "etranacogene dezaparvovec-drlb (Hemgenix)": the stem may show only in the last word.
-        generic = m.group(1).split()[-1]
-        if _GENERIC.fullmatch(generic) or _GENERIC.fullmatch(m.group(1)) or lexicon.get(m.group(1)):
+        # "deutetrabenazine (Austedo XR)", "obeticholic acid 5 mg tablet (Ocaliva)": no stem, but
+        # a long word no dictionary holds beside a brand no dictionary holds.
+        written = m.group(1).lower()
+        generic = written.split()[-1]
+        brand = m.group(2).lower()
+        known = lexicon.get(written)
+        # Only a lower-case word can be an unlisted generic: "Highmark (ERISA)", "Self-funded (ASO)" are not.
+        unusual = (bool(everyday) and m.group(1)[0].islower() and written.split()[0].isalpha()
+                   and len(written.split()[0]) >= 8 and written.split()[0] not in everyday)
+        if (_GENERIC.fullmatch(generic) or _GENERIC.fullmatch(written) or (known and known.id != written)
+                or (unusual and brand not in everyday)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
-            generic_first += [(key, m.group(2).lower()) for key in {m.group(1).lower(), generic.lower()}]
+            generic_first += [(key, brand) for key in {written, generic}]
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)
+    for m in _FORM_AFTER.finditer(text[:boundary]):
+        name, form = m.group(1), m.group(0).split()[-1]
+        # A form in lower case is running text ("your Nucala injection"); in title case it names a
+        # business ("Lakeshore Infusion and Gastroenterology"), unless the whole line shouts.
+        running = form.islower() or (name.isupper() and form.isupper())
+        if running and name[0].isupper() and everyday and name.lower() not in everyday and name.lower() not in _NOT_DRUG:
+            add(name, m.start(1), "form after", 1.5)
     for m in _GENERIC.finditer(text.lower()):
         if " " not in m.group(0):
             add(text[m.start() : m.end()], m.start(), "generic stem", 0.5)
-    if not found:
-        return None
     # A brand written beside its generic stands for it: "adalimumab (Humira)" is about Humira.
     for generic_key, brand_key in generic_first:
         generic, brand = found.get(generic_key), found.get(brand_key)
@@ -173,15 +217,14 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         brand = found.get(drug.id) if drug else None
         if brand is not None and brand is not cand:
             _merge(cand, into=brand)
-    best = max(found.values(), key=lambda c: (c.score, -c.start))
-    if best.score < 1.5:
-        return None
-    return best.name, best.start, best.end
+    return sorted((c for c in found.values() if c.signs), key=lambda c: c.start)
 
 
 def _brand_words(name: str, start: int) -> tuple[str, int]:
     """A two-word product name, or its last word when the first is not part of a name ("Service Tysabri")."""
     words = name.split(" ")
+    if len(words) == 2 and words[1].lower() in _DEVICE:
+        return words[0], start  # "Orencia ClickJect": the device is not part of the name
     if len(words) == 2 and re.fullmatch(r"[A-Z]{1,4}", words[1]) and not re.fullmatch(r"[A-Z]{1,4}", words[0]):
         return words[0], start  # a dosage-form suffix ("Nurtec ODT", "Xeljanz XR") is not part of the name
     if len(words) == 2 and (
@@ -191,12 +234,26 @@ def _brand_words(name: str, start: int) -> tuple[str, int]:
     return name, start
 
 
+@functools.cache
+def everyday_words() -> frozenset[str]:
+    """Lower-case everyday words: the whole words of the bundled MiniLM encoder's vocabulary
+    (30,522 word pieces); drug brands and most nonproprietary names are not among them.
+    Empty if the encoder's package is not installed (the rules then use only stems and the lexicon)."""
+    from appealgen.adapters.embeddings import model_dir
+
+    try:
+        with (model_dir() / "vocab.txt").open(encoding="utf-8") as f:
+            return frozenset(w for w in (line.strip() for line in f) if w.isalpha())
+    except (OSError, DependencyError):
+        return frozenset()
+
+
 def _lexicon_word(word: str) -> bool:
     """Whether a word is a drug the lexicon knows (a known brand stands alone)."""
     return drug_lexicon().get(word) is not None
 
 
-def _merge(other: _Candidate, into: _Candidate) -> None:
+def _merge(other: DrugCandidate, into: DrugCandidate) -> None:
     """Count another name's signs (a generic's, say) toward the name it stands for."""
     for sign, points in other.signs.items():
         into.signs[sign] = max(into.signs.get(sign, 0.0), points)

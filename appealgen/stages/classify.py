@@ -108,6 +108,11 @@ _RULES: list[tuple[str, str, float]] = [
      r"outside (?:of )?(?:its|our|the|your)(?: plan's)? network|non-?contracted", 2.0),
     ("benefit_exclusion", r"limitations and exclusions|exclusions and limitations|non-?covered (?:category|drug|item)|"
      r"(?:plan|policy|certificate|contract|coverage) excludes|lists? (?:[\w-]+ ){0,4}as (?:an? )?(?:non-?covered|excluded)", 2.0),
+    # A benefit the plan never bought or hands to someone else: "your coverage does not include
+    # outpatient prescription drugs", "bought ... without the Prescription Drug Rider", "carved out of the benefits".
+    ("benefit_exclusion", r"(?:coverage|plan|benefits?|policy) (?:does|do) not include (?:any )?(?:coverage (?:of|for) )?(?:outpatient |self-administered |retail |pharmacy )?(?:prescription|drugs?|medications?|medicines?)|"
+     r"without (?:the |a |an )?(?:[\w-]+ ){0,4}rider|rider (?:was|is) not (?:purchased|included|part)|"
+     r"carved out of|carve-?out (?:of|from)", 2.0),
     ("formulary_exclusion", r"excluded from (?:[\w']+ ){0,3}(?:formulary|drug list)", 2.5),
     ("quantity_limit", r"more often than (?:the |your )?(?:plan|label|labeling|allowed)|(?:sooner|earlier) than (?:the |your )?plan (?:covers|allows|pays)|"
      r"(?:higher|greater|more) than the (?:[\w/-]+ ){0,8}(?:that )?(?:your|the) plan (?:allows|covers|pays for)", 2.0),

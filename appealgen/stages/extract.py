@@ -133,6 +133,11 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("medicare_advantage", r"Medicare Advantage|Medicare (?:health )?plan|\bMA(?:-PD)?\b plan|Part C\b|"
      r"\b(?:HMO|PPO)(?:-POS)? (?:plan )?(?:\(Medicare|Medicare)|Gold Plus|Medicare Advantage Organization|"
      r"organization determination", 2.5),
+    # The member's own plan named as a Medicare Advantage plan outweighs the Part D words of a
+    # drug denial it makes ("a Medicare Advantage plan with Part D coverage", "Senior Advantage
+    # (HMO)"); "Humana is a Medicare Advantage HMO, PPO and PFFS organization" (a disclaimer) is not it.
+    ("medicare_advantage", r"\b[Aa]n? Medicare Advantage (?:HMO |PPO |HMO-POS |PFFS )?plan\b|\bSenior Advantage\b|"
+     r"\bMedicare Advantage(?: [\w-]+){0,4} \((?:HMO|PPO)", 8.0),
     ("medicaid_managed_care", r"Medicaid|Medi-Cal|state fair hearing|\bCHIP\b|Apple Health|MassHealth|"
      r"Health First Colorado|Medical Assistance|STAR(?:\+PLUS)? program|Managed Care Organization", 3.0),
     ("fehb", r"Federal Employees Health Benefits|\bFEHB\b|Office of Personnel Management|\bOPM\b|"

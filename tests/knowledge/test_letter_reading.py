@@ -54,6 +54,41 @@ class TestFindDrug:
                 "Dear Ms. Quintana: we cannot approve this request.")
         assert _drug(text) == "vyvgart"
 
+    @pytest.mark.parametrize(
+        ("text", "brand"),
+        [
+            # a device word after the brand is not part of its name
+            ("Item requested   Praluent PushTouch 75 mg/mL pen, 2 per 28 days", "praluent"),
+            ("2  05/02/26  J3590  TALTZ AUTOINJECTOR 80 MG/ML   1   $6,120.00   $0.00   CO-197", "taltz"),
+            # a generic with no known stem beside a brand no dictionary holds
+            ("Drug you asked for: valbenazine (Ingrezza) 40 mg capsules, 1 daily", "ingrezza"),
+            ("Medication: tenapanor hydrochloride 50 mg tablet (Ibsrela), twice daily", "ibsrela"),
+            # a capitalised or all-capitals generic before the brand
+            ("Omalizumab (Xolair) is covered for allergic asthma when all criteria are met.", "xolair"),
+            ("01  04/11/2026  J3590  GUSELKUMAB INJ 100 MG (TREMFYA)   1   $11,200.00   CO-50", "tremfya"),
+            # everyday words on a subject line are skipped
+            ("RE: Second-level appeal decision - Kerendia 20 mg tablet\nYour appeal is denied.", "kerendia"),
+            # a brand followed by its form in running text
+            ("We reviewed the claim for your Cablivi injection and cannot pay it.", "cablivi"),
+            ("You asked us to pay you back for Filspari that you bought at a retail pharmacy.", "filspari"),
+        ],
+    )
+    def test_other_ways_letters_name_the_drug(self, text: str, brand: str) -> None:
+        assert _drug(text) == brand
+
+    def test_a_hyphenated_surname_on_the_re_line_is_not_a_drug(self) -> None:
+        text = ("RE:   Lucien P. Arceneaux-Dufresne        DOB 03/02/1961\n"
+                "Medication: maralixibat 9.5 mg/mL oral solution (Livmarli)")
+        assert _drug(text) == "livmarli"
+
+    def test_a_business_named_for_infusions_is_not_a_drug(self) -> None:
+        text = "Provider: Brightwater Infusion and Rheumatology PLLC\nCO-29: The time limit for filing has expired."
+        assert _drug(text) is None
+
+    def test_an_acronym_in_parentheses_is_not_a_brand(self) -> None:
+        text = "Plan: SummitCare, a self-funded group plan administered by Keystonia (ERISA)\nCO-16: claim lacks information."
+        assert _drug(text) is None
+
     def test_no_drug_named(self) -> None:
         assert _drug("Your claim was received after the filing deadline. Please call us with questions.") is None
 

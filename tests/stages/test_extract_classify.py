@@ -192,6 +192,13 @@ class TestClassifyGeneralises:
             ("The fourth dose was given sooner than the plan covers for this eye condition.", "quantity_limit"),
             ('The plan document, in Article 9, "Excluded Services," lists cosmetic treatment of any kind.',
              "benefit_exclusion"),
+            # a benefit the plan never bought, or one paid by someone else
+            ("Your group coverage does not include outpatient prescription drugs, so Praluent is not paid.",
+             "benefit_exclusion"),
+            ("Your employer chose the medical plan without the Specialty Drug Rider, so we cannot pay for Cimzia.",
+             "benefit_exclusion"),
+            ("Dialysis drugs are carved out of the benefits this health plan provides; the state pays for them.",
+             "benefit_exclusion"),
         ],
     )
     def test_wordings_the_rules_read_without_the_model(
@@ -199,6 +206,22 @@ class TestClassifyGeneralises:
     ) -> None:
         monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
         assert _bases(sentence)[:1] == [basis]
+
+    @pytest.mark.parametrize(
+        ("header", "plan_type"),
+        [
+            ("Evergreen Senior Advantage (HMO)\nMedicare Part D Coverage Determination Unit", "medicare_advantage"),
+            ("Northstar Medicare Advantage Select from Acme (PPO)\nPart D Pharmacy Services", "medicare_advantage"),
+            ("Acme Choice is a Medicare Advantage plan with Part D drug coverage.", "medicare_advantage"),
+            # a sponsor's disclaimer names its kinds of plan, not the member's
+            ("Acme is a Medicare Advantage HMO and PPO organization with a Medicare contract.\n"
+             "Acme Rx Basic (PDP) - Part D Coverage Determination", "medicare_part_d"),
+        ],
+    )
+    def test_a_medicare_advantage_plans_drug_denial_is_medicare_advantage(self, header: str, plan_type: str) -> None:
+        text = (f"{header}\nNOTICE OF DENIAL OF MEDICARE PRESCRIPTION DRUG COVERAGE\nMember ID: Q88120455\n\n"
+                "We denied your request for coverage of a Part D drug. You can ask for a redetermination.")
+        assert _facts(text).plan_type == plan_type
 
     def test_rights_preview_does_not_start_the_notice(self) -> None:
         text = ("Dear member:\nYour doctor asked us to approve Omvoh. We cannot approve it. Below we explain why, "
