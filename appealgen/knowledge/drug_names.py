@@ -36,7 +36,8 @@ _WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # Device and pack words written after a brand ("Repatha SureClick", "HYRIMOZ SENSOREADY PEN"): never the drug's name.
 _DEVICE_WORDS = (
     "sureclick sensoready clickject kwikpen flexpen flextouch solostar pushtouch autotouch onpro pen pens autoinjector "
-    "autoinjectors prefilled pre-filled syringe syringes starter kit vial vials cartridge auto-injector"
+    "autoinjectors prefilled pre-filled syringe syringes starter kit vial vials cartridge auto-injector "
+    "odt xr er sr dr xl cr"  # release and dosage-form suffixes
 )
 _DEVICE = set(_DEVICE_WORDS.split())
 _DEVICE_RUN = r"(?:[ \t]+(?:" + "|".join(sorted(_DEVICE, key=len, reverse=True)) + r"))"
@@ -47,13 +48,24 @@ _BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Z
 _PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 _GENERIC_BRAND = re.compile(
-    rf"\b([A-Za-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?|[A-Z][A-Z-]{{3,40}})\s*\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+    rf"\b([A-Za-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?|[A-Z][A-Z-]{{3,40}}(?:[ \t]+[A-Z][A-Z-]{{3,30}})?)\s*\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
 # "semaglutide 2.4 mg/0.75 mL injection pen (Wegovy)", "upadacitinib extended-release 15 mg tablet (RINVOQ)":
 # the generic, its form and strength, then the brand (without a dosage-form suffix such as "XR").
 _GENERIC_DOSE_BRAND = re.compile(
     rf"\b([A-Za-z][A-Za-z-]{{3,40}})(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
+# "Adbry Autoinjector 300 mg/2 mL (tralokinumab-ldrm)": the brand, its device and strength, then the generic.
+_BRAND_DOSE_GENERIC = re.compile(
+    rf"\b({_BRAND}){_DEVICE_RUN}{{0,2}}[ \t]+\d[^()\n]{{0,40}}?\(\s*([a-z][a-z -]{{3,60}}?)\s*\)", re.IGNORECASE
+)
+# "Hympavzi is a monoclonal antibody": a name the letter says is a drug.
+_IS_A_DRUG = re.compile(
+    rf"\b({_BRAND}) is (?:an? |the )?(?:[\w-]+ ){{0,3}}(?:antibody|biologic|medication|medicine|drug|injection|infusion|"
+    r"gene therapy|enzyme|inhibitor|agonist|antagonist|biosimilar)\b"
+)
+# A claim row this letter denies ("Denied   CO-29"): the drug on it is the one the letter is about.
+_DENIED_ROW = re.compile(r"\bdenied\b|\b(?:CO|PR|OA|PI)[- ]?\d{1,3}\b", re.IGNORECASE)
 # A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
 _PERSON = re.compile(
     r"\b([A-Z][a-z]{2,})[ \t]+[A-Z]\.[ \t]+([A-Z][a-z']+(?:-[A-Z][a-z']+)?)"
@@ -69,7 +81,7 @@ _FORM_AFTER = re.compile(
 )
 _REQUEST_LINE = re.compile(
     r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
-    r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
+    r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|request|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "asked us to cover Repatha", "coverage of REPATHA SURECLICK": the drug the request is for.
@@ -113,10 +125,21 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
         boundary: where its rights notice starts; names before it count more.
     """
     found = drug_candidates(text, boundary)
+    # Letters name the drug asked for before the alternatives they offer: the first name with a
+    # drug's signs gets a point more (not one on a claim row the plan paid).
+    first = next((c for c in found if c.score >= 1.5 and c.start < boundary and not _paid_row(text, c.start)), None)
+    if first is not None:
+        first.signs["named first"] = 1.0
     best = max(found, key=lambda c: (c.score, -c.start), default=None)
     if best is None or best.score < 1.5:
         return None
     return best.name, best.start, best.end
+
+
+def _paid_row(text: str, at: int) -> bool:
+    """Whether the line at `at` is a claim row marked paid and not denied."""
+    line = text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+    return bool(re.search(r"\bpaid\b", line, re.IGNORECASE)) and not _DENIED_ROW.search(line)
 
 
 def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
@@ -165,6 +188,11 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
     for m in _PAREN_PAIR.finditer(text):
         if _GENERIC.search(m.group(2)):
             add(m.group(1), m.start(1), "beside its generic", 3.0)
+    for m in _BRAND_DOSE_GENERIC.finditer(text):
+        name = m.group(1)
+        if name[0].isupper() and _GENERIC.search(m.group(2).lower()) and not _GENERIC.fullmatch(name.lower()):
+            add(name, m.start(1), "beside its generic", 3.0)
+            brand_first.append((name.lower(), re.split(r"[/;, ]+", m.group(2).lower())))
     for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):
         # "etranacogene dezaparvovec-drlb (Hemgenix)": the stem may show only in the last word.
         # "deutetrabenazine (Austedo XR)", "obeticholic acid 5 mg tablet (Ocaliva)": no stem, but
@@ -176,15 +204,22 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
         # Only a lower-case word can be an unlisted generic: "Highmark (ERISA)", "Self-funded (ASO)" are not.
         unusual = (bool(everyday) and m.group(1)[0].islower() and written.split()[0].isalpha()
                    and len(written.split()[0]) >= 8 and written.split()[0] not in everyday)
-        if (_GENERIC.fullmatch(generic) or _GENERIC.fullmatch(written) or (known and known.id != written)
+        if (_GENERIC.fullmatch(generic) or _GENERIC.fullmatch(written) or _GENERIC.fullmatch(written.split()[0])
+                or (known and known.id != written)
                 or (unusual and brand not in everyday)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
-            generic_first += [(key, brand) for key in {written, generic}]
+            generic_first += [(key, brand) for key in {written, generic, written.split()[0]}]
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)
+            line_end = text.find("\n", m.end())
+            if m.start() < boundary and _DENIED_ROW.search(text[m.end() : len(text) if line_end < 0 else line_end]):
+                add(m.group(1), m.start(1), "denied row", 1.5)
+    for m in _IS_A_DRUG.finditer(text[:boundary]):
+        if everyday and m.group(1).lower() not in everyday:
+            add(m.group(1), m.start(1), "said to be a drug", 2.0)
     for m in _FORM_AFTER.finditer(text[:boundary]):
         name, form = m.group(1), m.group(0).split()[-1]
         # A form in lower case is running text ("your Nucala injection"); in title case it names a

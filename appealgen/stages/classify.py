@@ -130,6 +130,15 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|had)|"
      r"no (?:fills|claims|samples|record|records|history|evidence)(?: [\w-]+){0,6} (?:of|for) (?:any of )?(?:the |these |those )?(?:[\w-]+ )?(?:preferred|required|first-line|formulary|step|alternative)", 2.0),
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:medicines?|treatments?|therap(?:y|ies)|options?|products?)", 1.0),
+    # "Briumvi is covered after the customer has received Ocrevus", "pays for DUPIXENT for eczema
+    # after at least 4 weeks of a steroid cream", "puts Briumvi behind the plan's preferred infusions".
+    ("step_therapy", r"covered after (?:the |a )?(?:customer|member|patient|enrollee|you)(?: [\w-]+)? (?:has|have) (?:received|tried|used|taken|had|failed)|"
+     r"(?:pays? for|covers?|covered)(?: [\w'-]+){1,6} after (?:at least )?(?:\d+|one|two|three|four|six|eight|twelve) (?:weeks?|months?) of|"
+     r"\bbehind (?:the |our |your )?(?:plan's )?preferred", 2.0),
+    # "Using Uplizna for MOGAD is outside the uses on its label".
+    ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:on|in|listed (?:on|in)) (?:its|the|the drug's) (?:label|labeling|prescribing information)", 2.0),
+    # "lists drugs prescribed for weight loss ... among the services that are not covered".
+    ("benefit_exclusion", r"among the (?:services|drugs|items|treatments|benefits|things) (?:that are |it does )?not covered|outside (?:of )?your benefits", 2.0),
     ("formulary_exclusion", r"(?:formulary|drug list|list of (?:covered )?(?:drugs|medicines|medications))(?: [\w'-]+){0,4} (?:does|do|did) not (?:include|list|contain|cover|have)|"
      r"not (?:on|in|part of|listed on|listed in|included on|included in)(?: [\w'-]+){0,3} (?:formulary|drug list)", 2.5),
     ("quantity_limit", r"(?:allows?|covers?|pays? for|limit(?:ed)? (?:is|to)|maximum (?:of|is)|limits [\w-]+(?: [\w-]+)? to) (?:up to )?(?:\d+|one|two|three|four) (?:\(?\d+ ?mg\)? )?"
@@ -335,7 +344,12 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         chosen = [max(evidence, key=lambda b: scores[b])]
     # Primary: the basis the letter states first (its main reason comes first); a basis
     # known only from an adjustment code comes after those the letter's words state.
-    chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
+    # A basis the reason itself states comes before one stated only elsewhere (a claim-detail preamble).
+    reason = facts.spans.get("denial_reason")
+    in_reason: set[str] = set()
+    if reason is not None:
+        in_reason = {c.basis for c in cues if c.strong and c.sentence.start < reason.end and c.sentence.end > reason.start}
+    chosen.sort(key=lambda b: (bool(in_reason) and b not in in_reason, first.get(b, evidence[b][2]), -scores[b]))
     found = [
         DenialBasis(
             id=b,

@@ -76,6 +76,31 @@ class TestFindDrug:
     def test_other_ways_letters_name_the_drug(self, text: str, brand: str) -> None:
         assert _drug(text) == brand
 
+    @pytest.mark.parametrize(
+        ("text", "brand"),
+        [
+            ("Request:       Lemtrada (alemtuzumab) 12 mg IV daily for 5 days\nThe plan covers Ocrevus first.", "lemtrada"),
+            ("Drug:  tildrakizumab extended-use (ILUMYA) 100 mg/mL syringe\nIlumya is not covered.", "ilumya"),
+            ("1  04/02/26  J3590  INEBILIZUMAB CDON (UPLIZNA)    1   $4,100.00   $0.00   M20", "uplizna"),
+            ("We reviewed the claim for Alhemo given in the clinic. Alhemo is a monoclonal antibody used to "
+             "prevent bleeding.", "alhemo"),
+        ],
+    )
+    def test_more_ways_letters_name_the_drug(self, text: str, brand: str) -> None:
+        assert _drug(text) == brand
+
+    def test_the_drug_asked_for_beats_a_listed_alternative_named_later(self) -> None:
+        # Dupixent is in the lexicon; the letter is about the drug it names first.
+        text = ("Drug requested:\n   Ebglyss Pen 250 mg/2 mL (lebrikizumab-lbkz), 1 pen every 4 weeks\n\n"
+                "The drug list covers Dupixent (dupilumab) for atopic dermatitis instead.")
+        assert _drug(text) == "ebglyss"
+
+    def test_the_denied_claim_row_beats_a_paid_one(self) -> None:
+        text = ("Rx number  Fill date   Drug                        Qty   Billed     Paid   Status\n"
+                "4417720    05/28/2026  ROSUVASTATIN 10MG TAB       30    $18.40     $8.40  Paid\n"
+                "3902156    06/08/2026  ZEPBOUND 5MG/0.5ML PEN      2     $1,086.00  $0.00  Denied  CO-29\n")
+        assert _drug(text) == "zepbound"
+
     def test_a_hyphenated_surname_on_the_re_line_is_not_a_drug(self) -> None:
         text = ("RE:   Lucien P. Arceneaux-Dufresne        DOB 03/02/1961\n"
                 "Medication: maralixibat 9.5 mg/mL oral solution (Livmarli)")
