@@ -209,7 +209,6 @@ CUE_FEATURES = (
     "field", "log_words", "under_four_words", "position", "in_rule_span", "previous_reason_words",
     "next_reason_words", "previous_bases_stated", "next_bases_stated", "first_sentence_stating_a_basis",
     "after_first_sentence_stating_a_basis", "question", "ends_with_colon",
-    "before_decision", "after_decision", "just_after_decision",
 )
 
 
@@ -226,10 +225,6 @@ def cue_features(sents: list[Sentence], stated: list[set[str]], rule: Span | Non
     bases = [min(len(b), 3) for b in stated]
     first = next((i for i, s in enumerate(sents)
                   if stated[i] and len(s.text.split()) >= 4 and not _PREAMBLE.search(s.text)), None)
-    # The decision ("OUR DECISION: We cannot approve TREMFYA at this time."): what comes before
-    # it is mostly preamble, the reason mostly follows it.
-    decisions = [_is_announcement(s) and len(s.text.split()) >= 3 for s in sents]
-    decision = next((i for i, d in enumerate(decisions) if d), None)
     rows: list[tuple[float, ...]] = []
     for i, s in enumerate(sents):
         count = len(s.text.split())
@@ -245,7 +240,5 @@ def cue_features(sents: list[Sentence], stated: list[set[str]], rule: Span | Non
             float(bases[i - 1]) if i else 0.0, float(bases[i + 1]) if i + 1 < n else 0.0,
             float(i == first), float(first is not None and i > first),
             float(s.text.endswith("?")), float(s.text.endswith(":")),
-            float(decision is not None and i < decision), float(decision is not None and i > decision),
-            float(i > 0 and decisions[i - 1]),
         ))
     return rows

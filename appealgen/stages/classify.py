@@ -137,6 +137,19 @@ _RULES: list[tuple[str, str, float]] = [
      r"\bbehind (?:the |our |your )?(?:plan's )?preferred", 2.0),
     # "Using Uplizna for MOGAD is outside the uses on its label".
     ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:on|in|listed (?:on|in)) (?:its|the|the drug's) (?:label|labeling|prescribing information)", 2.0),
+    # Wordings that new writers used where no rule above reads them.
+    ("benefit_exclusion", r"does not include (?:[\w'-]+ ){0,8}(?:among|in) (?:its|the|your|our) (?:[\w-]+ )?benefits?\b|"
+     r"(?:does not|doesn't|do not|cannot) (?:pay for|cover) (?:a |any )?(?:drugs?|medicines?|medications?) that (?:people|a person|patients|members|you) "
+     r"(?:usually |normally |typically )?(?:inject|give|take|administer)", 2.0),
+    ("eligibility", r"(?:were|was) not an? (?:[\w-]+ ){0,4}(?:member|enrollee)\b|"
+     r"(?:plan|coverage|enrollment|enrolment|membership)(?: in [\w -]{1,40}?)? ended (?:on|as of)|"
+     r"(?:was|were) not covered under (?:your|the) (?:[\w-]+ ){0,4}plan when", 2.0),
+    ("prior_authorization_required", r"(?:has|have) to approve (?:[\w-]+ ){0,3}before|"
+     r"did not (?:ask|request) (?:us |the plan )?(?:to approve|for (?:our )?approval)", 2.0),
+    ("quantity_limit", r"(?:allows?|covers?|pays? for) (?:[\w-]+ ){0,2}(?:up to|no more than) (?:\d+|one|two|three|four) "
+     r"(?:\(?[\d.]+ ?(?:mg|mL)\)? )?(?:[\w-]+ )?(?:tablets?|capsules?|pens?|doses?|units?|vials?|bottles?|syringes?|injections?|auto-?injectors?|fills?)\b", 2.0),
+    ("off_label", r"medically accepted indication|not a use on (?:the|its|the drug's) label|only for its label(?:l)?ed uses?", 2.0),
+    ("formulary_exclusion", r"left off (?:the |our |your )?(?:[\w-]+ ){0,5}(?:formulary|drug list|list of covered drugs)", 2.5),
     # "lists drugs prescribed for weight loss ... among the services that are not covered".
     ("benefit_exclusion", r"among the (?:services|drugs|items|treatments|benefits|things) (?:that are |it does )?not covered|outside (?:of )?your benefits", 2.0),
     ("formulary_exclusion", r"(?:formulary|drug list|list of (?:covered )?(?:drugs|medicines|medications))(?: [\w'-]+){0,4} (?:does|do|did) not (?:include|list|contain|cover|have)|"

@@ -205,6 +205,15 @@ class TestClassifyGeneralises:
             ("The policy puts Omvoh behind the plan's preferred biologics for Crohn's disease.", "step_therapy"),
             ("Giving Tepezza for orbital myositis is outside the uses on its label.", "off_label"),
             ("The booklet lists hair-growth drugs among the services that are not covered.", "benefit_exclusion"),
+            ("The county plan does not include fertility drugs among its covered benefits.", "benefit_exclusion"),
+            ("The medical benefit does not pay for drugs that patients usually inject themselves at home.",
+             "benefit_exclusion"),
+            ("Our records show you were not a Bayview Health member on the date the drug was filled.", "eligibility"),
+            ("Your marketplace coverage ended on May 31, 2026, before the pharmacy filled this order.", "eligibility"),
+            ("Your doctor did not ask us to approve the infusion before it was given.", "prior_authorization_required"),
+            ("The drug list allows Xolair up to 2 syringes every 28 days.", "quantity_limit"),
+            ("A drug plan pays only for a medically accepted indication, and this use is not one.", "off_label"),
+            ("Kesimpta is left off the 2026 list of covered drugs for your plan.", "formulary_exclusion"),
         ],
     )
     def test_wordings_the_rules_read_without_the_model(
