@@ -357,12 +357,7 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         chosen = [max(evidence, key=lambda b: scores[b])]
     # Primary: the basis the letter states first (its main reason comes first); a basis
     # known only from an adjustment code comes after those the letter's words state.
-    # A basis the reason itself states comes before one stated only elsewhere (a claim-detail preamble).
-    reason = facts.spans.get("denial_reason")
-    in_reason: set[str] = set()
-    if reason is not None:
-        in_reason = {c.basis for c in cues if c.strong and c.sentence.start < reason.end and c.sentence.end > reason.start}
-    chosen.sort(key=lambda b: (bool(in_reason) and b not in in_reason, first.get(b, evidence[b][2]), -scores[b]))
+    chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
     found = [
         DenialBasis(
             id=b,
