@@ -42,7 +42,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "re
 _L2 = 1e-2
 _RATE = 1.0
 _STEPS = 600
-_SHIFT = 1.25
+_SHIFT = 0.75  # leave-one-split-out on 485 letters: 0.922 (1.25: 0.909, 0.5: 0.920)
 _WORD = re.compile(r"\S+")
 _FIELD = CUE_FEATURES.index("field")
 
