@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from appealgen.errors import DependencyError
 from appealgen.knowledge.drugs import drug_lexicon
+from appealgen.knowledge.letter_layout import line_bounds
 
 # Endings of nonproprietary drug names (USAN/INN stems), longest first where they overlap.
 _STEMS = (
@@ -138,7 +139,7 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
 
 def _paid_row(text: str, at: int) -> bool:
     """Whether the line at `at` is a claim row marked paid and not denied."""
-    line = text[text.rfind("\n", 0, at) + 1 : (text.find("\n", at) + 1 or len(text) + 1) - 1]
+    line = text[slice(*line_bounds(text, at))]
     return bool(re.search(r"\bpaid\b", line, re.IGNORECASE)) and not _DENIED_ROW.search(line)
 
 
@@ -198,24 +199,22 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
         # "deutetrabenazine (Austedo XR)", "obeticholic acid 5 mg tablet (Ocaliva)": no stem, but
         # a long word no dictionary holds beside a brand no dictionary holds.
         written = m.group(1).lower()
-        generic = written.split()[-1]
+        head, generic = written.split()[0], written.split()[-1]
         brand = m.group(2).lower()
         known = lexicon.get(written)
         # Only a lower-case word can be an unlisted generic: "Highmark (ERISA)", "Self-funded (ASO)" are not.
-        unusual = (bool(everyday) and m.group(1)[0].islower() and written.split()[0].isalpha()
-                   and len(written.split()[0]) >= 8 and written.split()[0] not in everyday)
-        if (_GENERIC.fullmatch(generic) or _GENERIC.fullmatch(written) or _GENERIC.fullmatch(written.split()[0])
+        unusual = bool(everyday) and m.group(1)[0].islower() and head.isalpha() and len(head) >= 8 and head not in everyday
+        if (_GENERIC.fullmatch(generic) or _GENERIC.fullmatch(written) or _GENERIC.fullmatch(head)
                 or (known and known.id != written)
                 or (unusual and brand not in everyday)):
             add(m.group(2), m.start(2), "beside its generic", 3.0)
-            generic_first += [(key, brand) for key in {written, generic, written.split()[0]}]
+            generic_first += [(key, brand) for key in {written, generic, head}]
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)
-            line_end = text.find("\n", m.end())
-            if m.start() < boundary and _DENIED_ROW.search(text[m.end() : len(text) if line_end < 0 else line_end]):
+            if m.start() < boundary and _DENIED_ROW.search(text, m.end(), line_bounds(text, m.start(), m.end())[1]):
                 add(m.group(1), m.start(1), "denied row", 1.5)
     for m in _IS_A_DRUG.finditer(text[:boundary]):
         if everyday and m.group(1).lower() not in everyday:

@@ -158,6 +158,12 @@ class Sentence(BaseModel):
 _PREVIEW = re.compile(r"\b(?:how|where|when)\s+(?:you|your \w+|to)\s*$", re.IGNORECASE)
 
 
+def line_bounds(text: str, start: int, end: int | None = None) -> tuple[int, int]:
+    """Where the line(s) holding text[start:end] begin and end (the newline is not included)."""
+    line_end = text.find("\n", start if end is None else end)
+    return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
+
+
 def rights_notice_start(text: str) -> int:
     """Offset where the appeal-rights boilerplate starts (len(text) when there is none).
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from appealgen.knowledge.codes import carc_table
-from appealgen.knowledge.letter_layout import Sentence, expand_contractions, ocr_tolerant, sentences
+from appealgen.knowledge.letter_layout import Sentence, expand_contractions, line_bounds, ocr_tolerant, sentences
 from appealgen.models import DenialBasis, DenialFacts, ParsedDocument, Span
 from appealgen.stages.reason_model import shipped_reader
 
@@ -466,7 +466,5 @@ def _add_carc(
         if basis not in evidence:
             m = re.search(rf"(?:\b[A-Z]{{2}}[- ]?)?\b{re.escape(code)}\b", text)
             if m:
-                line_start = text.rfind("\n", 0, m.start()) + 1
-                line_end = text.find("\n", m.end())
-                line_end = len(text) if line_end < 0 else line_end
+                line_start, line_end = line_bounds(text, m.start(), m.end())
                 evidence[basis] = (2.0, Span(start=line_start, end=line_end, text=text[line_start:line_end]), (10_000, 0))

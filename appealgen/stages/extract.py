@@ -9,7 +9,7 @@ from typing import NamedTuple, cast
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drug_names import find_drug
 from appealgen.knowledge.drugs import drug_lexicon
-from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant, rights_notice_start, sentences
+from appealgen.knowledge.letter_layout import Sentence, line_bounds, ocr_tolerant, rights_notice_start, sentences
 from appealgen.knowledge.letter_reason import reason_span
 from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
@@ -242,9 +242,7 @@ def _date_candidates(text: str, boundary: int, letter_date: date | None, rule_da
     values = [v for _, v in found]
     out = []
     for m, value in found:
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
-        line_end = len(text) if line_end < 0 else line_end
+        line_start, line_end = line_bounds(text, m.start(), m.end())
         previous_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
         context = " ".join((text[previous_start : m.start()][-160:] + " DATE " + text[m.end() : line_end][:80]).split())
         row = bool(re.match(r"[ \t]*(?:\d{1,2}[ \t]+)?$", text[line_start : m.start()])) and bool(_MONEY.search(text[line_start:line_end]))
@@ -426,13 +424,12 @@ def _labelled_date(pattern: re.Pattern[str], text: str, field: str, spans: dict[
 
 def _date_after(text: str, pos: int) -> re.Match[str] | None:
     """The date a label at pos introduces: on its line, under it in a table, or on the next line."""
-    line_end = text.find("\n", pos)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = line_bounds(text, pos)
     m = DATE_RE.search(text, pos, min(len(text), pos + 60))  # a date starting within 40 characters, read whole
     m = m if m and m.start() < pos + 40 else None
     if m and m.start() < line_end:
         return m
-    if _is_table_header(text[text.rfind("\n", 0, pos) + 1 : line_end]):
+    if _is_table_header(text[line_start:line_end]):
         # The value sits in the first row under the header (rules of dashes skipped).
         row = re.match(r"\n(?:[ \t]*[-=]{3,}[- \t=]*\n)*([^\n]*)", text[line_end:])
         return DATE_RE.search(text, line_end + row.start(1), line_end + row.end(1)) if row else None
@@ -504,9 +501,8 @@ def _codes(text: str) -> Codes:
 
 def _in_claim_line(text: str, m: re.Match[str]) -> bool:
     """A code in a claim-table row (a date and a dollar amount on the line), not a ZIP code."""
-    line_start = text.rfind("\n", 0, m.start()) + 1
-    line_end = text.find("\n", m.end())
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    line_start, line_end = line_bounds(text, m.start(), m.end())
+    line = text[line_start:line_end]
     zip_code = re.search(r"\b[A-Z]{2}\s*$", text[line_start : m.start()])
     return bool(_MONEY.search(line)) and not zip_code and not re.search(r"P\.?\s?O\.?\s+Box", line, re.IGNORECASE)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from appealgen.knowledge.drug_names import find_drug
-from appealgen.knowledge.letter_layout import expand_contractions, sentences
+from appealgen.knowledge.letter_layout import expand_contractions, line_bounds, sentences
 from appealgen.knowledge.payers import payer_directory
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
@@ -215,3 +215,12 @@ class TestSentences:
         first, second = sentences(text, len(text))
         assert not first.in_rights_notice
         assert second.in_rights_notice
+
+
+def test_line_bounds() -> None:
+    text = "first line\nsecond line here\nlast"
+    start = text.index("line here")
+    assert text[slice(*line_bounds(text, start))] == "second line here"
+    assert text[slice(*line_bounds(text, text.index("first"), text.index("here")))] == "first line\nsecond line here"
+    assert text[slice(*line_bounds(text, text.index("last")))] == "last"  # the last line has no newline
+    assert line_bounds(text, 0) == (0, text.index("\n"))
