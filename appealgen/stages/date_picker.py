@@ -27,8 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from appealgen.adapters.embeddings import Embedder
-from appealgen.errors import DependencyError
-from appealgen.stages.reason_model import shipped_embedder, training_parser, tuning_splits
+from appealgen.stages.reason_model import shipped_embedder, shipped_or_none, training_parser, tuning_splits
 from appealgen.stages.reason_selector import SelectorModel
 
 if TYPE_CHECKING:
@@ -57,10 +56,7 @@ class DatePicker:
     """The shipped model with the encoder it was trained with."""
 
     def __init__(self, model: SelectorModel, embedder: Embedder) -> None:
-        if embedder.name != model.encoder:
-            raise DependencyError(f"the date picker was trained with {model.encoder}, not {embedder.name}")
-        if model.features != feature_names(embedder):
-            raise DependencyError("the date picker was trained on other date features")
+        model.require(embedder, feature_names(embedder), "date picker")
         self.model = model
         self._embedder = embedder
 
@@ -74,11 +70,8 @@ class DatePicker:
 @functools.cache
 def shipped_date_picker() -> DatePicker | None:
     """The picker that ships with the package; None (the rules choose) if it cannot load."""
-    try:
-        return DatePicker(SelectorModel.load(MODEL_PATH), shipped_embedder())
-    except (OSError, ValueError, KeyError, DependencyError) as err:
-        log.warning("learned date picker unavailable (%s); the rules choose the service date", type(err).__name__)
-        return None
+    return shipped_or_none(lambda: DatePicker(SelectorModel.load(MODEL_PATH), shipped_embedder()), log,
+                           "date picker", "the rules choose the service date")
 
 
 @dataclass(frozen=True)

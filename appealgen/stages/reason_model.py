@@ -17,8 +17,10 @@ import argparse
 import functools
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +30,7 @@ from appealgen.models import BASIS_IDS
 from appealgen.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MODEL_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "reason_model.npz"
 # Letters by writers the model has not read are its real use, so the fit is scored by leaving
@@ -97,12 +100,26 @@ def train(examples: list[tuple[str, str, str]], embedder: Embedder) -> ReasonMod
     return ReasonModel(labels, weights, bias, embedder.name, tuple(sorted(e[0] for e in examples)))
 
 
+def require_encoder(trained_with: str, embedder: Embedder, what: str) -> None:
+    """Refuse an encoder other than the one a learned reader was trained with: its vectors mean nothing there."""
+    if embedder.name != trained_with:
+        raise DependencyError(f"the {what} was trained with {trained_with}, not {embedder.name}")
+
+
+def shipped_or_none(build: Callable[[], T], logger: logging.Logger, what: str, instead: str) -> T | None:
+    """A shipped learned reader, or None (with a warning saying what decides instead) if it cannot load."""
+    try:
+        return build()
+    except (OSError, ValueError, KeyError, DependencyError) as err:
+        logger.warning("learned %s unavailable (%s); %s", what, type(err).__name__, instead)
+        return None
+
+
 class ReasonReader:
     """The shipped model with the encoder it was trained with."""
 
     def __init__(self, model: ReasonModel, embedder: Embedder) -> None:
-        if embedder.name != model.encoder:
-            raise DependencyError(f"the reason model was trained with {model.encoder}, not {embedder.name}")
+        require_encoder(model.encoder, embedder, "reason model")
         self.model = model
         self._embedder = embedder
 
@@ -122,11 +139,8 @@ def shipped_embedder() -> Embedder:
 @functools.cache
 def shipped_reader() -> ReasonReader | None:
     """The reader for the model that ships with the package; None (rules alone) if it cannot load."""
-    try:
-        return ReasonReader(ReasonModel.load(MODEL_PATH), shipped_embedder())
-    except (OSError, ValueError, KeyError, DependencyError) as err:
-        log.warning("learned reason model unavailable (%s); classifying by rules alone", type(err).__name__)
-        return None
+    return shipped_or_none(lambda: ReasonReader(ReasonModel.load(MODEL_PATH), shipped_embedder()), log,
+                           "reason model", "classifying by rules alone")
 
 
 def _training_examples(dataset: Path, splits: list[str]) -> list[tuple[str, str, str]]:

@@ -33,7 +33,14 @@ from appealgen.errors import DependencyError
 from appealgen.knowledge.letter_layout import Sentence
 from appealgen.knowledge.letter_reason import CUE_FEATURES, cue_features, reason_span
 from appealgen.models import Span
-from appealgen.stages.reason_model import fit, shipped_embedder, training_parser, tuning_splits
+from appealgen.stages.reason_model import (
+    fit,
+    require_encoder,
+    shipped_embedder,
+    shipped_or_none,
+    training_parser,
+    tuning_splits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,12 @@ class SelectorModel:
         weights, bias = fit((x - mean) / scale, y, 2, l2=_L2, rate=_RATE, steps=_STEPS)
         # Two-class softmax: the log-odds of class 1 are the difference of the two columns.
         return cls(weights[:, 1] - weights[:, 0], float(bias[1] - bias[0]), mean, scale, shift, encoder, features, trained_on)
+
+    def require(self, embedder: Embedder, features: tuple[str, ...], what: str) -> None:
+        """Refuse an encoder or a feature list other than the ones this model was trained on."""
+        require_encoder(self.encoder, embedder, what)
+        if self.features != features:
+            raise DependencyError(f"the {what} was trained on other features")
 
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.weights + self.bias
@@ -135,10 +148,7 @@ class ReasonSelector:
     """The shipped selector with the encoder it was trained with."""
 
     def __init__(self, model: SelectorModel, embedder: Embedder) -> None:
-        if embedder.name != model.encoder:
-            raise DependencyError(f"the reason selector was trained with {model.encoder}, not {embedder.name}")
-        if model.features != _feature_names(embedder):
-            raise DependencyError("the reason selector was trained on other sentence features")
+        model.require(embedder, _feature_names(embedder), "reason selector")
         self.model = model
         self._embedder = embedder
 
@@ -164,11 +174,8 @@ class ReasonSelector:
 @functools.cache
 def shipped_selector() -> ReasonSelector | None:
     """The selector that ships with the package; None (the rules choose) if it cannot load."""
-    try:
-        return ReasonSelector(SelectorModel.load(MODEL_PATH), shipped_embedder())
-    except (OSError, ValueError, KeyError, DependencyError) as err:
-        log.warning("learned reason selector unavailable (%s); the rules choose the reason", type(err).__name__)
-        return None
+    return shipped_or_none(lambda: ReasonSelector(SelectorModel.load(MODEL_PATH), shipped_embedder()), log,
+                           "reason selector", "the rules choose the reason")
 
 
 def gold_labels(text: str, sents: list[Sentence], gold: str) -> np.ndarray:
