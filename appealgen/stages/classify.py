@@ -20,7 +20,7 @@ from appealgen.stages.reason_model import shipped_reader
 _STEP_SEQUENCE = (r"(?:first|before|prior (?:use|trial|treatment)|previously|already|tried|trials?|course of|failed|failure|"
                   r"inadequate response|did not respond|intoleran\w*|claims? history|pharmacy (?:records?|history|claims)|"
                   r"no (?:claims|fills|record)|not (?:yet )?(?:used|taken|tried|filled)|pathway|protocol)")
-_STEP_OTHERS = (r"(?:preferred|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
+_STEP_OTHERS = (r"(?:preferred(?! drug list)|formulary alternatives?|alternatives?|conventional (?:agents?|therap(?:y|ies)|treatments?|drugs?|medications?)|"
                 r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
                 r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)(?! (?:on|in) (?:the|our|your|its|this)\b[^.]{0,40}\blist)|"
                 r"prerequisite|second[- ](?:line|step))")
@@ -39,8 +39,9 @@ _RULES: list[tuple[str, str, float]] = [
      r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) (?:that )?(?:you |members? )?(?:to )?(?:first )?(?:try|use)|try \w+ first|"
      r"(?:do|does|did) not show (?:that you (?:have )?tried|an? (?:prior )?trial of)|have tried \w+ for at least|"
      r"before (?:it|we|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
-    ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?", 1.0),
-    ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)|not (?:been )?received|"
+    ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?(?! list)", 1.0),
+    ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)(?! (?:a |an |any )?(?:request for|prior authori|authori|approval|precert))|"
+     r"not (?:been )?received|"
      r"incomplete|insufficient (?:information|documentation|clinical information|records)|missing (?:documentation|information|records|lab)|"
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
      r"no (?:medical |clinical )?(?:records|documentation) (?:was|were)|requested (?:information|records|documentation) (?:was|were)|"
@@ -94,7 +95,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"(?:does|do|did) not (?:meet|satisfy|fulfil?l) (?:the |our |your |plan's )?(?:[\w-]+ ){0,3}(?:criteria|guidelines|requirements|standards)|"
      r"not (?:reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
      r"(?:criteria|guidelines?|policy)(?: [\w'-]+){0,3} (?:calls? for|asks? for)", 2.0),
-    ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))|"
+    ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) (?:been )?(?:approved|authori[sz]ed|pre-?approved))|"
      r"only after (?:a |an )?(?:trial|you have (?:tried|used|taken|had))|once you have (?:tried|used|taken)|"
      r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|second[- ]line|"
      r"(?:no record|did not find|do not find|could not find)(?: that| of)? (?:you )?(?:have |had )?(?:tried|used|taken|took|filled)|"
@@ -124,7 +125,7 @@ _RULES: list[tuple[str, str, float]] = [
     # Plain-language letters put words between the parts of a phrase ("pays for Tremfya for
     # psoriasis only after", "the drug list for your plan does not include"): the same
     # bases with a few words allowed in between. Contractions are spelled out first.
-    ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))|"
+    ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) (?:been )?(?:approved|authori[sz]ed|pre-?approved))|"
      r"(?:requirement|requires?|required) (?:that )?(?:you|the member|members|patients?|a patient) (?:first )?(?:try|use|have tried|have used)|"
      r"first[- ]step (?:drugs?|medications?|medicines?|therap(?:y|ies)|agents?|products?)|"
      r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|had)|"
@@ -231,6 +232,15 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:has|have) not (?:yet )?been tried|before (?:an? |the )(?:[\w-]+ ){0,3}(?:is|are|will be) covered", 2.0),
     ("eligibility", r"not (?:enrolled|covered|active)(?: in (?:the|this|your) plan)? (?:(?:on|as of) (?:the )?(?:date|\d|[A-Z][a-z]+ \d)|at the time|when)|"
      r"coverage(?: [\w'.,-]+){0,8} (?:ended|terminated|lapsed) (?:on|as of)", 2.0),
+    # dev15 wordings: a clause between "requires that" and the step ("requires that, before an
+    # exception can be considered, you try both preferred drugs"), an authorization the plan did
+    # not find, coverage cancelled or ended before the service, claims sent or arriving late.
+    ("step_therapy", r"(?:requires?|required) that, (?:[\w'-]+,? ){1,14}?(?:you|the member|members|patients?|a patient) (?:first )?(?:try|use|have tried|have used)", 2.0),
+    ("prior_authorization_required", r"(?:did not|could not|do not|cannot) find (?:a |an |any |the )?(?:prior |advance )?(?:authori[sz]ation|approval|precertification)\b", 2.0),
+    ("eligibility", r"(?:coverage|enrollment|enrolment|membership|policy)(?: [\w'(),.-]+){0,12} (?:was |were )?(?:cancell?ed|terminated|ended) effective|"
+     r"after (?:your|the member's|his|her|their) (?:[\w-]+ )?coverage(?: with (?:us|the plan))? (?:ended|stopped|was cancell?ed|terminated)", 2.0),
+    ("timely_filing", r"(?:send|submit|file) (?:[\w-]+ ){0,2}claims? within (?:\d+|one|two|twelve) (?:calendar )?(?:days|months)|"
+     r"(?:arrived|reached us|was received|were received) (?:\d+|more than \d+) (?:calendar )?days after (?:the )?(?:fill|service|date)", 2.5),
     # Step therapy said without its name (see _STEP_SEQUENCE).
     ("step_therapy", rf"\b{_STEP_SEQUENCE}\b(?: [\w'(),/-]+){{0,8}} {_STEP_OTHERS}\b|"
      rf"\b{_STEP_OTHERS}\b(?: [\w'(),/-]+){{0,8}} {_STEP_SEQUENCE}\b", 1.5),

@@ -214,6 +214,13 @@ class TestClassifyGeneralises:
             ("The drug list allows Xolair up to 2 syringes every 28 days.", "quantity_limit"),
             ("A drug plan pays only for a medically accepted indication, and this use is not one.", "off_label"),
             ("Kesimpta is left off the 2026 list of covered drugs for your plan.", "formulary_exclusion"),
+            ("Your plan requires that, before a non-preferred drug can be considered, you try two preferred ones.",
+             "step_therapy"),
+            ("We also could not find a prior authorization for Vyepti for this date.", "prior_authorization_required"),
+            ("Your enrollment in the Standard Option was cancelled effective March 31, 2026.", "eligibility"),
+            ("The infusions on 04/02/2026 were given after your coverage with us ended.", "eligibility"),
+            ("Your policy asks members to send reimbursement claims within 90 days of the fill date.", "timely_filing"),
+            ("The paper claim arrived 131 days after the fill date.", "timely_filing"),
         ],
     )
     def test_wordings_the_rules_read_without_the_model(
@@ -282,6 +289,26 @@ class TestClassifyGeneralises:
     def test_experimental_exclusion_is_one_basis(self) -> None:
         text = "We cannot approve this request. Your plan does not cover services that are experimental or investigational."
         assert _bases(text) == ["experimental_investigational"]
+
+    def test_approval_before_dispensing_is_prior_authorization_not_a_step(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("We cannot pay this claim. Your plan covers Imbruvica only after it has been approved by the plan "
+                "before the pharmacy dispenses it, and no approval was on file for the fill date.")
+        assert _bases(text) == ["prior_authorization_required"]
+
+    def test_an_authorization_request_not_received_is_not_missing_information(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("Claim denied. Actemra must be approved before it is given. We did not receive a request for approval "
+                "for this member, and no authorization on file covers 04/28/2026.")
+        assert _bases(text) == ["prior_authorization_required"]
+
+    def test_a_preferred_drug_list_is_not_a_step(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("We cannot approve Tagrisso yet because we were not sent the test results we need. The clinical "
+                "policy and the state Preferred Drug List criteria require the test report before it can be approved.")
+        assert _bases(text) == ["missing_information"]
 
     def test_premium_grace_period_is_not_missing_information(self) -> None:
         text = ("We cannot pay this claim. Your coverage ended on 04/30/2026 because the premium payment was not received "
