@@ -48,13 +48,15 @@ _BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Z
 # "(Soliris, eculizumab)": the brand and its generic inside one parenthesis.
 _PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
+# A table row's label is not part of the generic after it: "Medication acalabrutinib 100 mg tablet (Calquence)".
+_NOT_LABEL = r"(?!(?:Medication|Medicine|Drug|Product|Item|Request(?:ed)?|Prescription|Rx|Service)s?\b)"
 _GENERIC_BRAND = re.compile(
-    rf"\b([A-Za-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?|[A-Z][A-Z-]{{3,40}}(?:[ \t]+[A-Z][A-Z-]{{3,30}})?)\s*\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+    rf"\b{_NOT_LABEL}([A-Za-z][a-z-]{{3,40}}(?:\s+[a-z][a-z-]{{3,30}})?|[A-Z][A-Z-]{{3,40}}(?:[ \t]+[A-Z][A-Z-]{{3,30}})?)\s*\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
 # "semaglutide 2.4 mg/0.75 mL injection pen (Wegovy)", "upadacitinib extended-release 15 mg tablet (RINVOQ)":
 # the generic, its form and strength, then the brand (without a dosage-form suffix such as "XR").
 _GENERIC_DOSE_BRAND = re.compile(
-    rf"\b([A-Za-z][A-Za-z-]{{3,40}})(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+    rf"\b{_NOT_LABEL}([A-Za-z][A-Za-z-]{{3,40}})(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
 # "Adbry Autoinjector 300 mg/2 mL (tralokinumab-ldrm)": the brand, its device and strength, then the generic.
 _BRAND_DOSE_GENERIC = re.compile(

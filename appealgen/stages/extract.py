@@ -40,7 +40,8 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 
-_ID_VALUE = r"([A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+# "KSB 471920385": a three-letter plan prefix, a space, the number.
+_ID_VALUE = r"((?:(?-i:[A-Z]{3}) (?=\d{6}))?[A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
 _MEMBER_ADDRESS = re.compile(r"^\s*(?:member|patient|enrollee|subscriber|beneficiary|your)(?:'s)? (?:mailing |home )?address\s*:", re.IGNORECASE)
 _TO_PROVIDER = re.compile(r"\bremittance advice\b|\bexplanation of payment\b|^\s*pay(?:ee|\s+to)\b", re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "appeal: 1-877-555-0150" is a phone line, not an id
@@ -331,7 +332,7 @@ def _state(text: str, boundary: int, spans: dict[str, Span]) -> str | None:
         # A payer named on a short header line (not in prose, not as a city: "Meridian, ID 83646").
         names_payer = len(line.strip()) <= 60 and not _CITY_LINE.match(line) and bool(payer_directory().find_all(line))
         payer_line = names_payer or bool(
-            re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|\bUnit\b(?!\s*#?\d)|Provider|\bBilling\b|"
+            re.search(r"P\.?\s?O\.?\s+Box|Attn|Appeals|Department|\bUnit\b(?!\s*#?(?:\d|[A-Z]\b))|Provider|\bBilling\b|"
                       r"^\s*(?:Payee|Pay to|Prescriber|Pharmacy|Facility|Physician|Rendering|Servicing|Vendor)\b",
                       line, re.IGNORECASE)
         )

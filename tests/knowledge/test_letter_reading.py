@@ -71,6 +71,8 @@ class TestFindDrug:
             # a brand followed by its form in running text
             ("We reviewed the claim for your Cablivi injection and cannot pay it.", "cablivi"),
             ("You asked us to pay you back for Filspari that you bought at a retail pharmacy.", "filspari"),
+            # a table row's label before the generic, its strength, then the brand
+            ("Medication acalabrutinib 100 mg tablet (Calquence)\nDiagnosis mantle cell lymphoma", "calquence"),
         ],
     )
     def test_other_ways_letters_name_the_drug(self, text: str, brand: str) -> None:

@@ -352,6 +352,16 @@ class TestExtractAddresses:
         facts = _facts(text)
         assert (facts.state, facts.member_id) == ("MO", "112847930")
 
+    def test_a_unit_in_the_members_street_line_is_not_a_senders_department(self) -> None:
+        text = ("Ambetter of Tennessee\nMember Reimbursement Unit, P.O. Box 5010, Farmington, MO 63640-5010\n\n"
+                "July 9, 2026\n\nJane Q. Sample\n3915 Brainerd Road, Unit C\nChattanooga, TN 37411\n\n"
+                "Member ID: U71840592\n\nWe cannot pay your reimbursement form.")
+        assert _facts(text).state == "TN"
+
+    def test_a_member_id_with_a_three_letter_prefix_keeps_it(self) -> None:
+        text = "Subscriber ID:   KSB 471920385\nRx group:        SUNFLWRGRN\n\nWe cannot approve this request."
+        assert _facts(text).member_id == "KSB 471920385"
+
     def test_a_phone_number_is_not_a_claim_number(self) -> None:
         text = ("Member ID: W284401733\nCoverage decision number: MAS-RX-2606-10582\n\nWe cannot approve Mounjaro.\n"
                 "The ombudsman can help with your appeal: 1-877-555-0150.")
