@@ -165,7 +165,8 @@ _URGENT = re.compile(
     r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|"
     r"\btype of (?:review|request|decision)\s*:\s*(?:expedited|urgent)|\b(?:expedited|urgent)\s*\((?:fast|urgent|expedited)\)\s*(?:decision|review|determination)|"
     r"\b(?:agreed to|will) make a fast decision|\b(?:made|decided) (?:it|this|the decision|your request) within (?:72|24) hours|"
-    r"\b(?:reviewed|decided|handled|processed) (?:on |as )?an? (?:expedited|urgent|fast)\b|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)",
+    r"\b(?:reviewed|decided|handled|processed) (?:on |as )?an? (?:expedited|urgent|fast)\b|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)"
+    .replace(" ", r"\s+"),  # a phrase may break across lines: "handled the\nrequest as expedited"
     re.IGNORECASE,
 )
 _CARC = re.compile(
@@ -482,9 +483,9 @@ def _codes(text: str) -> Codes:
             found.hcpcs.append(code)
     for m in codeset.CPT_RE.finditer(text):
         context = text[max(0, m.start() - 40) : m.start()]
-        line_head = context[context.rfind("\n") + 1 :]
+        line_head = text[line_bounds(text, m.start())[0] : m.start()]
         cpt_label = bool(re.search(r"\bCPT\b|procedure code", context, re.IGNORECASE)) or bool(
-            re.match(r"\s*(?:billed |procedure |service )?codes?\s*:", line_head, re.IGNORECASE)
+            re.match(r"\s*(?:(?:billed |procedure |service )?codes?|billed(?: services?| items?)?)\s*:", line_head, re.IGNORECASE)
         )
         # a drug-administration code (96360-96549) named beside the infusion or injection
         administration = m.group(1).startswith("96") and bool(re.search(r"infusion|injection|administration", context, re.IGNORECASE))
@@ -531,9 +532,10 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
         rest = after.split(". ")[0]  # the rest of the window's sentence
         if re.match(r"(?:of|from|after) (?:the )?(?:date of service|service date|date the service)", after) or re.search(
             r"\b(?:opm|office of personnel management|external review|independent review|fair hearing|state hearing)\b|"
-            r"reconsideration decision|appeal decision", before + " " + rest
+            r"reconsideration decision|appeal decision|(?:made|decided) by the (?:health insurance )?marketplace|marketplace's notice",
+            before + " " + rest,
         ):
-            continue  # a claim filing limit, or the deadline of a later review level
+            continue  # a claim filing limit, the deadline of a later review level, or another body's (the Marketplace's)
         raw = m.group("n").lower()
         months = raw.startswith("four month") or m.group("unit").lower().startswith("month")
         days = None if months else int(raw) if raw.isdigit() else _WORD_NUMBERS.get(raw)

@@ -417,6 +417,11 @@ class TestExtractCodes:
                 "  Codes:    J2323 x 300 units, 96365; diagnosis G35\n")
         assert _facts(text).codes.cpt == ["96365"]
 
+    def test_a_billed_line_lists_its_procedure_codes(self) -> None:
+        text = ("Member ID: U71840592\nBilled:             J2326 x 120 units, nusinersen 12 mg (Spinraza); 96450 "
+                "intrathecal\n\nWe cannot pay this claim.")
+        assert _facts(text).codes.cpt == ["96450"]
+
 
 class TestExtractDeadline:
     def test_a_providers_dispute_window_is_the_first_level_deadline(self) -> None:
@@ -436,6 +441,21 @@ class TestExtractDeadline:
                 "within 60 calendar days from the date on this notice.\n\nIf we say no to your appeal, you can ask "
                 "for a State Fair Hearing. You must ask within 120 days from the date of our appeal decision.")
         assert _facts(text).stated_deadline_days == 60
+
+
+    def test_the_marketplaces_own_appeal_window_is_not_the_plans(self) -> None:
+        text = ("We cannot pay this claim: your coverage ended on January 31, 2026.\n\n"
+                "- You may appeal an eligibility decision made by the Marketplace within 90 days of the "
+                "Marketplace's notice.\n\nYou may file an internal appeal with us within 180 days after you "
+                "receive this letter.")
+        assert _facts(text).stated_deadline_days == 180
+
+
+class TestExtractUrgency:
+    def test_an_expedited_decision_said_across_a_line_break(self) -> None:
+        text = ("Member ID: H48201933\n\nYour prescriber asked for a fast decision. We agreed, so we handled the\n"
+                "request as expedited. We are not able to cover this drug.")
+        assert _facts(text).urgent is True
 
 
 class TestDecisionText:
