@@ -76,7 +76,14 @@ _PERSON = re.compile(
     r"|^[ \t]*(?:patient|member|enrollee|beneficiary|subscriber)(?: name)?[ \t]*:[ \t]*([A-Z][a-z]{2,})",
     re.MULTILINE | re.IGNORECASE,
 )
-_STRENGTH = re.compile(rf"\b({_WORD}){_DEVICE_RUN}{{0,2}}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+# "Jivi 3000 IU", and "PEGylated-aucl (Jivi) 3000 IU": a brand in parentheses before the strength.
+_STRENGTH = re.compile(rf"\b({_WORD})\)?{_DEVICE_RUN}{{0,2}}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+# "J3241 TEPROTUMUMAB-TRBW 160": the name on a claim row right after its drug code.
+_AFTER_CODE = re.compile(rf"\b[JQ]\d{{4}}[ \t]+({_WORD})")
+# "NovoSeven RT (coagulation factor VIIa, recombinant)": a brand before a biologic's description.
+_BRAND_BIOLOGIC = re.compile(
+    rf"\b({_BRAND})(?:[ \t]+([A-Z]{{1,4}}))?[ \t]*\([^()\n]{{0,40}}?\b(?:(?:coagulation|antihemophilic) factor|factor [IVX]+a?\b|recombinant\b)"
+)
 # "your Nucala injection", "Kesimpta Sensoready Pen": a name followed by its form.
 _FORM_AFTER = re.compile(
     rf"\b({_BRAND}){_DEVICE_RUN}{{0,2}}[ \t]+(?:injections?|infusions?|tablets?|capsules?|pens?|autoinjectors?|prefilled|therapy)\b",
@@ -213,6 +220,16 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
             generic_first += [(key, brand) for key in {written, generic, head}]
     for mention in lexicon.find_all(text):
         add(mention.name, mention.start, "lexicon", 2.0 if mention.name.lower() == mention.drug.id else 1.5)
+    for m in _AFTER_CODE.finditer(text):
+        word = m.group(1)
+        stem = word.lower().split("-")[0]
+        if _GENERIC.fullmatch(word.lower()) or lexicon.get(word) or (word[0].isupper() and everyday and stem not in everyday and len(stem) >= 4):
+            add(word, m.start(1), "after its code", 2.0)
+    for m in _BRAND_BIOLOGIC.finditer(text):
+        if everyday and m.group(1).lower() not in everyday:
+            # "NovoSeven RT" is the product's whole name; "Austedo XR" is Austedo in one form.
+            suffix = m.group(2) if m.group(2) and m.group(2).lower() not in _DEVICE else None
+            add(m.group(0)[: m.end(2) - m.start(1)] if suffix else m.group(1), m.start(1), "beside its generic", 3.0)
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)

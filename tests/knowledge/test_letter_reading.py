@@ -73,6 +73,14 @@ class TestFindDrug:
             ("You asked us to pay you back for Filspari that you bought at a retail pharmacy.", "filspari"),
             # a table row's label before the generic, its strength, then the brand
             ("Medication acalabrutinib 100 mg tablet (Calquence)\nDiagnosis mantle cell lymphoma", "calquence"),
+            # the name on a claim row right after its drug code
+            ("01  02/10/2026  J1302  SUTIMLIMAB-JOME  65  $41,600.00  $0.00  CO-29", "sutimlimab-jome"),
+            # a brand in parentheses before its strength
+            ("We reviewed antihemophilic factor (recombinant), glycopegylated-exei (Esperoct) 2000 IU.", "esperoct"),
+            # a brand before a biologic's description, with the letters that end its name
+            ("We received a request for Sevenfact (coagulation factor VIIa recombinant-jncw), 5 mg vials.",
+             "sevenfact"),
+            ("NovoSeven RT (coagulation factor VIIa, recombinant), HCPCS J7189, 8 mg vials", "novoseven rt"),
         ],
     )
     def test_other_ways_letters_name_the_drug(self, text: str, brand: str) -> None:
