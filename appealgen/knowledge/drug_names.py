@@ -68,6 +68,7 @@ _IS_A_DRUG = re.compile(
     r"gene therapy|enzyme|inhibitor|agonist|antagonist|biosimilar)\b"
 )
 # A claim row this letter denies ("Denied   CO-29"): the drug on it is the one the letter is about.
+_AMOUNT = re.compile(r"(?<![\d.,/-])\$?(\d{1,3}(?:,\d{3})*\.\d{2})(?![\d/-])")
 _DENIED_ROW = re.compile(r"\bdenied\b|\b(?:CO|PR|OA|PI)[- ]?\d{1,3}\b", re.IGNORECASE)
 # A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
 _PERSON = re.compile(
@@ -98,6 +99,7 @@ _REQUEST_LINE = re.compile(
 _ASKED_FOR = re.compile(
     r"\b(?:asked (?:us )?(?:to )?(?:cover|approve|pay for)|pay (?:you )?back for|reimburse(?: you)? for|(?:request(?:ed)? |requests )?coverage (?:of|for)|request(?:ed)? for|"
     r"prescribed|approve|cover) (?:the )?([A-Z][A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)\b"
+    r"(?![^.\n]{0,30}\binstead\b)"  # "your doctor can ask us to approve Inflectra for you instead": an alternative
 )
 # Words that start request lines or dose descriptions but never name a drug.
 _NOT_DRUG_WORDS = (
@@ -144,6 +146,12 @@ def find_drug(text: str, boundary: int) -> tuple[str, int, int] | None:
     if best is None or best.score < 1.5:
         return None
     return best.name, best.start, best.end
+
+
+def _nothing_paid(rest: str) -> bool:
+    """Whether a claim row's amounts end in zero after a charge: "1,048.37  0.00  T4" was not paid."""
+    amounts = [float(a.replace(",", "")) for a in _AMOUNT.findall(rest)]
+    return len(amounts) >= 2 and amounts[-1] == 0 and max(amounts) > 0
 
 
 def _paid_row(text: str, at: int) -> bool:
@@ -233,7 +241,8 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)
-            if m.start() < boundary and _DENIED_ROW.search(text, m.end(), line_bounds(text, m.start(), m.end())[1]):
+            row_end = line_bounds(text, m.start(), m.end())[1]
+            if m.start() < boundary and (_DENIED_ROW.search(text, m.end(), row_end) or _nothing_paid(text[m.end() : row_end])):
                 add(m.group(1), m.start(1), "denied row", 1.5)
     for m in _IS_A_DRUG.finditer(text[:boundary]):
         if everyday and m.group(1).lower() not in everyday:

@@ -81,6 +81,13 @@ class TestFindDrug:
             ("We received a request for Sevenfact (coagulation factor VIIa recombinant-jncw), 5 mg vials.",
              "sevenfact"),
             ("NovoSeven RT (coagulation factor VIIa, recombinant), HCPCS J7189, 8 mg vials", "novoseven rt"),
+            # an alternative the doctor "can ask us to approve instead" is not the drug asked for
+            ("Entyvio (vedolizumab) 300 mg IV every 8 weeks.\nThe preferred product is Omvoh (mirikizumab-mrkz). "
+             "Your doctor can ask us to approve Omvoh for you instead.", "entyvio"),
+            # a claim row whose amounts end in zero was not paid; a row with a payment was
+            ("Ln Date     Drug                 Billed    Paid  Code\n"
+             "1  03/20/26 RIZATRIPTAN 10MG TAB   21.50   11.50  A1\n"
+             "2  01/09/26 NURTEC 75MG ODT      1,048.37    0.00  T4", "nurtec"),
         ],
     )
     def test_other_ways_letters_name_the_drug(self, text: str, brand: str) -> None:
