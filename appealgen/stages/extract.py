@@ -160,13 +160,25 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
 ]
 _URGENT = re.compile(
     r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"
-    r"determination|pre-service|coverage|prior authorization|authorization (?:decision|request|review))|"
+    r"determination|pre-service|coverage|(?:pharmacy |medical )?prior authorization|authorization (?:decision|request|review))|"
     r"\bfast \((?:expedited|urgent)\)\s+(?:decision|review|request)|"
     r"\b(?:request|review|decision) type\s*:\s*(?:expedited|urgent)|handled (?:the|this|your) request as (?:expedited|urgent)|"
     r"\btype of (?:review|request|decision)\s*:\s*(?:expedited|urgent)|\b(?:expedited|urgent)\s*\((?:fast|urgent|expedited)\)\s*(?:decision|review|determination)|"
     r"\b(?:agreed to|will) make a fast decision|\b(?:made|decided) (?:it|this|the decision|your request) within (?:72|24) hours|"
     r"\b(?:reviewed|decided|handled|processed) (?:on |as )?an? (?:expedited|urgent|fast)\b|\b(?:EXPEDITED|URGENT) (?:DENIAL|NOTICE|DETERMINATION)"
     .replace(" ", r"\s+"),  # a phrase may break across lines: "handled the\nrequest as expedited"
+    re.IGNORECASE,
+)
+# What a letter says of its own decision ("we made this decision on an expedited (fast) basis", "we
+# reviewed it on our fast timeline", a title in capitals): a rights notice never says it, so it
+# counts even in a sentence that reads like one ("... TTY 711 EXPEDITED COVERAGE DECISION").
+_URGENT_OWN = re.compile(
+    r"\b(?:made|reviewed|decided|handled|processed|reached|used) (?:[\w-]+ ){0,3}?"
+    r"(?:on|as|under|through) (?:an?|our|the) (?:expedited|fast|urgent)(?: \((?:fast|expedited|urgent)\))? "
+    r"(?:basis|timeline|track|review|process|decision|coverage determination|determination|request)\b|"
+    r"\b(?:we|this) (?:used|was) (?:the |an? )?(?:expedited|urgent) (?:\((?:fast|expedited|urgent)\) )?(?:process|review|decision)\b|"
+    r"(?-i:\b(?:EXPEDITED|URGENT)(?: \(FAST\))? (?:COVERAGE |MEDICAL |PHARMACY )?(?:DECISION|DETERMINATION|DENIAL|NOTICE|REVIEW)\b)"
+    .replace(" ", r"\s+"),
     re.IGNORECASE,
 )
 _CARC = re.compile(
@@ -207,7 +219,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None
     facts.stated_deadline_days = _deadline(text, spans)
-    facts.urgent = _urgent(text, sents)
+    facts.urgent = _urgent(sents, boundary)
     facts.spans = spans
     return facts
 
@@ -553,5 +565,7 @@ def _deadline(text: str, spans: dict[str, Span]) -> int | None:
     return found[0]
 
 
-def _urgent(text: str, sents: list[Sentence]) -> bool:
-    return any(_URGENT.search(s.text) for s in sents if not s.in_rights_notice)
+def _urgent(sents: list[Sentence], boundary: int) -> bool:
+    return any(_URGENT.search(s.text) for s in sents if not s.in_rights_notice) or any(
+        _URGENT_OWN.search(s.text) for s in sents if s.start < boundary
+    )

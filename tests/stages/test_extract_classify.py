@@ -457,6 +457,25 @@ class TestExtractUrgency:
                 "request as expedited. We are not able to cover this drug.")
         assert _facts(text).urgent is True
 
+    @pytest.mark.parametrize(
+        "sentence",
+        [
+            "We made this decision on an expedited (fast) basis because your doctor told us your health could suffer.",
+            "Your doctor said this was urgent, so we reviewed it on our fast (expedited) timeline.",
+            "We used the expedited (fast) process because waiting could seriously harm your health.",
+            "So we handled it as an expedited coverage determination and decided within 24 hours.",
+            "Phone 1-800-555-0176 (TTY 711)\nEXPEDITED COVERAGE DECISION",
+        ],
+    )
+    def test_a_letter_saying_its_own_decision_was_fast(self, sentence: str) -> None:
+        assert _facts(f"Member ID: H48201933\n\n{sentence}\n\nWe cannot approve this drug.").urgent is True
+
+    def test_the_plans_usual_timelines_are_not_this_decisions(self) -> None:
+        text = ("Member ID: H48201933\n\nWe cannot approve this drug. Standard requests are decided within 72 hours; "
+                "if your health could be harmed by waiting, mark the request as urgent and we will decide within "
+                "24 hours. New requests are usually decided within 24 hours.")
+        assert _facts(text).urgent is False
+
 
 class TestDecisionText:
     def test_reason_skips_the_announcement_and_next_steps(self) -> None:
