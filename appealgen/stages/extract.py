@@ -72,8 +72,10 @@ _NOT_MEMBER_OWNER = re.compile(
 _CLAIM_LABEL = re.compile(
     r"\b(?:claim|reference|ref\.?|case|authorization|auth\.?|request|tracking|prior authorization|precertification|precert|"
     r"prior approval|pre-?authorization|coverage determination|(?:coverage )?decision|"
-    r"pa|appeal|review|determination|confirmation|control|document)"
-    r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*(?:\.{3,}|[:#.])?\s*|\s*:\s*)" + _ID_VALUE,
+    r"pa|appeal|review|determination|confirmation|control|document|referral|notice)"
+    r"(?:\s*(?:id|number|no\.?|#)(?:\s*(?:number|no\.?|#))?\s*(?:\.{3,}|[:#.])?\s*|\s*:\s*|[ \t]*\.{3,}[ \t]*)" + _ID_VALUE
+    # "ICN: 2026288104477" (a remittance's internal control number), "claim reference 2617433095".
+    + r"|\b(?-i:ICN)\s*[:#]?\s*" + _ID_VALUE + r"|\bclaim reference\s+" + _ID_VALUE,
     re.IGNORECASE,
 )
 _LETTER_DATE_LABEL = re.compile(

@@ -362,6 +362,19 @@ class TestExtractAddresses:
         text = "Subscriber ID:   KSB 471920385\nRx group:        SUNFLWRGRN\n\nWe cannot approve this request."
         assert _facts(text).member_id == "KSB 471920385"
 
+    @pytest.mark.parametrize(
+        ("line", "number"),
+        [
+            ("Patient acct:     PDH-448127                     ICN:            2026301559812", "2026301559812"),
+            ("Re: Your request for reimbursement - claim reference 2617400218", "2617400218"),
+            ("PA case ............ 26-338019930", "26-338019930"),
+            ("Referral number: CO-REF-26-220187", "CO-REF-26-220187"),
+            ("Notice number:       NOA-26-0811-4410", "NOA-26-0811-4410"),
+        ],
+    )
+    def test_other_labels_of_the_decisions_number(self, line: str, number: str) -> None:
+        assert _facts(f"Member ID: W284401733\n{line}\n\nWe cannot approve Mounjaro.").claim_number == number
+
     def test_a_phone_number_is_not_a_claim_number(self) -> None:
         text = ("Member ID: W284401733\nCoverage decision number: MAS-RX-2606-10582\n\nWe cannot approve Mounjaro.\n"
                 "The ombudsman can help with your appeal: 1-877-555-0150.")
