@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import NamedTuple, cast
 
@@ -298,12 +299,24 @@ def _span(m: re.Match[str], group: int | str = 0) -> Span:
     return Span(start=m.start(group), end=m.end(group), text=m.group(group))
 
 
+_LETTERHEAD = 400  # characters
+_PROGRAMS: dict[str, Callable[[str], bool]] = {
+    "bcbs-fep": lambda plan: plan.startswith("bcbs-"),  # run by a local Blue plan
+    "medi-cal": lambda plan: True,  # any Medi-Cal managed care plan
+}
+
+
 def _payer(text: str, boundary: int, spans: dict[str, Span]) -> tuple[str | None, str | None]:
     matches = payer_directory().find_all(text[:boundary]) or payer_directory().find_all(text)
     if not matches:
         return None, None
     pbm = next((m for m in matches if m.payer.kind == "pbm"), None)
     plan = next((m for m in matches if m.payer.kind != "pbm"), None)
+    # A program named in the letterhead is the payer when a plan runs it: a Blue plan administering
+    # the FEHB Service Benefit Plan is bcbs-fep; Health Net's Medi-Cal managed care line is medi-cal.
+    program = next((m for m in matches if m.payer.id in _PROGRAMS and m.start < _LETTERHEAD), None)
+    if plan and program and plan.payer.id != program.payer.id and _PROGRAMS[program.payer.id](plan.payer.id):
+        plan = program
     chosen = plan or pbm
     assert chosen is not None
     spans["payer"] = Span(start=chosen.start, end=chosen.end, text=text[chosen.start : chosen.end])

@@ -375,6 +375,19 @@ class TestExtractAddresses:
     def test_other_labels_of_the_decisions_number(self, line: str, number: str) -> None:
         assert _facts(f"Member ID: W284401733\n{line}\n\nWe cannot approve Mounjaro.").claim_number == number
 
+    @pytest.mark.parametrize(
+        ("letterhead", "payer"),
+        [
+            ("Blue Cross and Blue Shield of Montana\nLocal Plan administering the Service Benefit Plan\n"
+             "Federal Employee Program (FEP)", "bcbs-fep"),
+            ("Health Net Community Solutions, Inc.\nMedi-Cal Managed Care Plan\nP.O. Box 9103", "medi-cal"),
+            ("Blue Cross and Blue Shield of Montana\nP.O. Box 4309, Helena, MT 59604", "bcbs-mt"),
+        ],
+    )
+    def test_a_program_in_the_letterhead_is_the_payer(self, letterhead: str, payer: str) -> None:
+        text = f"{letterhead}\n\nMember ID: W284401733\n\nWe cannot approve Rebinyn."
+        assert _facts(text).payer == payer
+
     def test_a_phone_number_is_not_a_claim_number(self) -> None:
         text = ("Member ID: W284401733\nCoverage decision number: MAS-RX-2606-10582\n\nWe cannot approve Mounjaro.\n"
                 "The ombudsman can help with your appeal: 1-877-555-0150.")
