@@ -346,7 +346,9 @@ _FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")
 
 _CITY_LINE = re.compile(r"^\s*[A-Za-z .'-]+,\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?\s*$")
 _BLOCK_END = re.compile(r"^\s*(?:dear\b|re:|to:|date\b|(?:letter|notice) date|\d{1,2}/\d{1,2}/\d{2,4}\s*$|\d{4}-\d{2}-\d{2}\s*$|"
-                        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\s*$|"
+                        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\s*$|"
+                        r"\d{1,2}-(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*-\d{2,4}\s*$|"
+                        r".*\b(?:statement|letter|notice|issue|mailing) date\s*:|(?:mr|ms|mrs|mx|miss)\.? [A-Z]|"
                         r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}\s*$|"
                         r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*day,)", re.IGNORECASE)
 

@@ -358,6 +358,27 @@ class TestExtractAddresses:
                 "Member ID: U71840592\n\nWe cannot pay your reimbursement form.")
         assert _facts(text).state == "TN"
 
+    @pytest.mark.parametrize(
+        "between",
+        [
+            "July 17th, 2026",  # an ordinal date
+            "19-Mar-2026",
+            "PRESCRIPTION REIMBURSEMENT STATEMENT    Statement date: 05/12/2026",
+        ],
+    )
+    def test_the_senders_block_ends_before_the_members_address(self, between: str) -> None:
+        # Parsed PDF text keeps no blank lines, so the block must end at the date or an honorific.
+        text = (f"BlueCross BlueShield of Tennessee\nMedical Management - Specialty Drug Review\n"
+                f"1 Cameron Hill Circle, Chattanooga, TN 37402\n{between}\nPrudence H. Sample\n"
+                "77 Rock Creek Gap Road\nRinggold, GA 30736\nMember ID: ZCP447218830\n\nWe cannot approve Entyvio.")
+        assert _facts(text).state == "GA"
+
+    def test_an_honorific_starts_the_addressee(self) -> None:
+        text = ("CVS Caremark\nPaper Claims Processing Unit, P.O. Box 52136, Phoenix, AZ 85072-2136\n"
+                "Ms. Jane Q. Sample\n2904 N Lakeview Terrace\nAppleton, WI 54911\nMember ID: W284019736\n\n"
+                "We cannot pay this claim.")
+        assert _facts(text).state == "WI"
+
     def test_a_member_id_with_a_three_letter_prefix_keeps_it(self) -> None:
         text = "Subscriber ID:   KSB 471920385\nRx group:        SUNFLWRGRN\n\nWe cannot approve this request."
         assert _facts(text).member_id == "KSB 471920385"
