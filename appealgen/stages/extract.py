@@ -160,6 +160,10 @@ _PLAN_SIGNALS: list[tuple[str, str, float]] = [
     ("commercial_fully_insured", r"fully[- ]insured|group (?:health )?(?:insurance )?policy|"
      r"insured (?:group )?plan|[Ii]nsured by|INSURED BY|employer group plan|commercial plan|\bPPO plan\b|\bHMO plan\b", 1.5),
     ("erisa_self_funded", r"\bERISA\b|Employee Retirement Income Security Act|section 502\(a\)", 1.0),
+    # An insurer's own words, across line breaks: "This coverage is insured\nby", "underwritten by",
+    # "insures this member's coverage"; a state insurance regulator named for this plan.
+    ("commercial_fully_insured", r"\b(?:is|are) insured\s+by|\bunderwritten\s+by|\binsures\s+(?:your|this|the)\s+(?:member's\s+)?coverage|"
+     r"(?:Department|Division)\s+of\s+Insurance|Insurance\s+(?:Division|Department|Commissioner)|Department\s+of\s+Managed\s+Health\s+Care", 1.0),
 ]
 _URGENT = re.compile(
     r"\b(?:expedited|urgent|fast[- ]track(?:ed)?|72[- ]hour)\s+(?:request|review|appeal|decision|"

@@ -245,6 +245,19 @@ class TestClassifyGeneralises:
                 "We denied your request for coverage of a Part D drug. You can ask for a redetermination.")
         assert _facts(text).plan_type == plan_type
 
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "This coverage is insured\nby Northfield Life and Health Insurance Company.",
+            "Coverage: PPO group plan underwritten by Capital Ridge Insurance Company",
+            "Northfield Insurance Company of New York insures this member's coverage.",
+            "Your plan is licensed and regulated by the Hawaii Insurance Division.",
+        ],
+    )
+    def test_an_insurers_own_words_make_a_fully_insured_plan(self, line: str) -> None:
+        text = f"Northfield Health\nMember ID: Q88120455\n{line}\n\nWe cannot approve Xeljanz for this use."
+        assert _facts(text).plan_type == "commercial_fully_insured"
+
     def test_rights_preview_does_not_start_the_notice(self) -> None:
         text = ("Dear member:\nYour doctor asked us to approve Omvoh. We cannot approve it. Below we explain why, "
                 "what we used, and how you can appeal.\n\nThe reason for our decision\n"
