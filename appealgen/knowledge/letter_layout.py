@@ -11,6 +11,8 @@ import re
 
 from pydantic import BaseModel
 
+from appealgen.models import Span
+
 _OCR_LOOKALIKES = {"m": "(?:m|rn)", "i": "[il1]", "l": "[l1]", "o": "[o0]"}
 
 
@@ -222,3 +224,12 @@ def _append_one(out: list[Sentence], text: str, start: int, end: int, boundary: 
     boiler = s >= boundary or bool(_RIGHTS_SENTENCE.search(stripped))
     field = bool(_FIELD_LINE.match(stripped)) and not _REASON_FIELD.match(stripped)
     out.append(Sentence(start=s, end=e, text=stripped, in_rights_notice=boiler, is_field=field))
+
+
+# An amount of money, as on a claim row: "$3,500,000.00", "412.00".
+MONEY = re.compile(r"\$\s?\d|(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])")
+
+
+def match_span(m: re.Match[str], group: int | str = 0) -> Span:
+    """The span of a match (or one of its groups) in the text it searched."""
+    return Span(start=m.start(group), end=m.end(group), text=m.group(group))

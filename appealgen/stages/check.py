@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from appealgen.knowledge import codes as codeset
 from appealgen.knowledge.drugs import drug_lexicon
+from appealgen.knowledge.letter_dates import DATE_RE, parse_date
 from appealgen.models import CheckContext, CheckReport, Finding, Span
-from appealgen.stages.extract import DATE_RE, parse_date
 from appealgen.untrusted import CONTROL_RE, INSTRUCTION_RE, instruction_spans
 
 CITATION_RE = re.compile(r"\[([a-z0-9][a-z0-9-]*#[a-z0-9-]+)\]")

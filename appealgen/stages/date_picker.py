@@ -22,16 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from appealgen.adapters.embeddings import Embedder
+from appealgen.knowledge.letter_dates import DATE_CUES, DateCandidate, service_dates
 from appealgen.stages.reason_model import shipped_embedder, shipped_or_none, training_parser, tuning_splits
 from appealgen.stages.reason_selector import SelectorModel
-
-if TYPE_CHECKING:
-    from appealgen.stages.extract import DateCandidate
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +44,6 @@ def features(candidates: Sequence[DateCandidate], embedder: Embedder) -> np.ndar
 
 
 def feature_names(embedder: Embedder) -> tuple[str, ...]:
-    from appealgen.stages.extract import DATE_CUES
-
     return (*DATE_CUES, *(f"embedding_{i}" for i in range(embedder.dim)))
 
 
@@ -109,7 +104,7 @@ def load_letters(dataset: Path, splits: list[str], embedder: Embedder) -> list[L
         for case in load_denials(dataset, split):
             doc = parse(case.pdf)
             text, letter_date = doc.text, extract_stage.extract(doc).letter_date
-            rules, found = extract_stage.service_dates(text, rights_notice_start(text), letter_date, {})
+            rules, found = service_dates(text, rights_notice_start(text), letter_date, {})
             gold = case.facts.get("service_date")
             letters.append(Letter(case.id, split, [c.value for c in found], features(found, embedder),
                                   date.fromisoformat(gold) if gold else None, rules))

@@ -10,10 +10,11 @@ import pytest
 
 from appealgen.errors import DependencyError
 from appealgen.evaluation.datasets import load_denials
+from appealgen.knowledge.letter_dates import DATE_CUES, service_dates
 from appealgen.knowledge.letter_layout import rights_notice_start
 from appealgen.stages import extract as extract_stage
 from appealgen.stages.date_picker import MODEL_PATH, DatePicker
-from appealgen.stages.extract import DATE_CUES, extract, service_dates
+from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
 from appealgen.stages.reason_selector import SelectorModel
 from tests.conftest import FIXTURE_IDS, FIXTURES, gold
