@@ -67,8 +67,9 @@ _IS_A_DRUG = re.compile(
     rf"\b({_BRAND}) is (?:an? |the )?(?:[\w-]+ ){{0,3}}(?:antibody|biologic|medication|medicine|drug|injection|infusion|"
     r"gene therapy|enzyme|inhibitor|agonist|antagonist|biosimilar)\b"
 )
-# A claim row this letter denies ("Denied   CO-29"): the drug on it is the one the letter is about.
+# An amount on a claim row, its value captured ("1,048.37", "$0.00"): see _nothing_paid.
 _AMOUNT = re.compile(r"(?<![\d.,/-])\$?(\d{1,3}(?:,\d{3})*\.\d{2})(?![\d/-])")
+# A claim row this letter denies ("Denied   CO-29"): the drug on it is the one the letter is about.
 _DENIED_ROW = re.compile(r"\bdenied\b|\b(?:CO|PR|OA|PI)[- ]?\d{1,3}\b", re.IGNORECASE)
 # A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
 _PERSON = re.compile(
@@ -237,7 +238,7 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
         if everyday and m.group(1).lower() not in everyday:
             # "NovoSeven RT" is the product's whole name; "Austedo XR" is Austedo in one form.
             suffix = m.group(2) if m.group(2) and m.group(2).lower() not in _DEVICE else None
-            add(m.group(0)[: m.end(2) - m.start(1)] if suffix else m.group(1), m.start(1), "beside its generic", 3.0)
+            add(text[m.start(1) : m.end(2)] if suffix else m.group(1), m.start(1), "beside its generic", 3.0)
     for m in _STRENGTH.finditer(text):
         if m.group(1)[0].isupper() or _GENERIC.fullmatch(m.group(1).lower()):
             add(m.group(1), m.start(1), "strength", 1.5)

@@ -24,6 +24,9 @@ _STEP_OTHERS = (r"(?:preferred(?! drug list)|formulary alternatives?|alternative
                 r"standard(?:-of-care| of care)? (?:agents?|therap(?:y|ies)|treatments?|drugs?)|first[- ]line|biosimilars?|"
                 r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)(?! (?:on|in) (?:the|our|your|its|this)\b[^.]{0,40}\blist)|"
                 r"prerequisite|second[- ](?:line|step))")
+# "covers Imbruvica only after it has been approved": an approval to get first, not a drug to try first.
+_NOT_ITS_APPROVAL = (r"(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) "
+                     r"(?:been )?(?:approved|authori[sz]ed|pre-?approved))")
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
 _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"not (?:considered |deemed )?medically necessary|medical(?:ly)? necess|"
@@ -95,7 +98,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"(?:does|do|did) not (?:meet|satisfy|fulfil?l) (?:the |our |your |plan's )?(?:[\w-]+ ){0,3}(?:criteria|guidelines|requirements|standards)|"
      r"not (?:reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
      r"(?:criteria|guidelines?|policy)(?: [\w'-]+){0,3} (?:calls? for|asks? for)", 2.0),
-    ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) (?:been )?(?:approved|authori[sz]ed|pre-?approved))|"
+    ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))" + _NOT_ITS_APPROVAL + r"|"
      r"only after (?:a |an )?(?:trial|you have (?:tried|used|taken|had))|once you have (?:tried|used|taken)|"
      r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|second[- ]line|"
      r"(?:no record|did not find|do not find|could not find)(?: that| of)? (?:you )?(?:have |had )?(?:tried|used|taken|took|filled)|"
@@ -125,7 +128,7 @@ _RULES: list[tuple[str, str, float]] = [
     # Plain-language letters put words between the parts of a phrase ("pays for Tremfya for
     # psoriasis only after", "the drug list for your plan does not include"): the same
     # bases with a few words allowed in between. Contractions are spelled out first.
-    ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) (?:been )?(?:approved|authori[sz]ed|pre-?approved))|"
+    ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))" + _NOT_ITS_APPROVAL + r"|"
      r"(?:requirement|requires?|required) (?:that )?(?:you|the member|members|patients?|a patient) (?:first )?(?:try|use|have tried|have used)|"
      r"first[- ]step (?:drugs?|medications?|medicines?|therap(?:y|ies)|agents?|products?)|"
      r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|had)|"
