@@ -36,15 +36,16 @@ _GENERIC = re.compile(
 _WORD = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
 # Device and pack words written after a brand ("Repatha SureClick", "HYRIMOZ SENSOREADY PEN"): never the drug's name.
 _DEVICE_WORDS = (
-    "sureclick sensoready clickject kwikpen flexpen flextouch solostar pushtouch autotouch onpro pen pens autoinjector "
+    "sureclick sensoready unoready one-press clickject kwikpen flexpen flextouch solostar pushtouch autotouch onpro pen pens autoinjector "
     "autoinjectors prefilled pre-filled syringe syringes starter kit vial vials cartridge auto-injector "
     "odt xr er sr dr xl cr"  # release and dosage-form suffixes
 )
 _DEVICE = set(_DEVICE_WORDS.split())
 _DEVICE_RUN = r"(?:[ \t]+(?:" + "|".join(sorted(_DEVICE, key=len, reverse=True)) + r"))"
 # "Tremfya (guselkumab)" and "adalimumab (Humira)".
-# Two capitalised words may name one product ("Simponi Aria", "Darzalex Faspro").
-_BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})\s*\(\s*([A-Za-z][A-Za-z/;, -]{{3,80}}?)\s*\)")
+# Two capitalised words may name one product ("Simponi Aria", "Darzalex Faspro"); device words may
+# come between the name and its generic ("Vyvgart Hytrulo Prefilled Syringe (efgartigimod alfa ...)").
+_BRAND_GENERIC = re.compile(rf"\b((?:[A-Z][A-Za-z0-9]*[ ])?{_WORD})(?i:{_DEVICE_RUN}){{0,2}}\s*\(\s*([A-Za-z][A-Za-z/;, -]{{3,80}}?)\s*\)")
 # "(Soliris, eculizumab)": the brand and its generic inside one parenthesis.
 _PAREN_PAIR = re.compile(r"\(\s*([A-Z][A-Za-z0-9-]{2,30}),\s*([a-z][a-z -]{3,60})\)")
 _BRAND = r"[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*"
@@ -74,12 +75,14 @@ _DENIED_ROW = re.compile(r"\bdenied\b|\b(?:CO|PR|OA|PI)[- ]?\d{1,3}\b", re.IGNOR
 # A person the letter names ("Re: Thaddeus M. Greenhalgh", "Dear Ms. Ortiz", "Patient: Lena Ruiz"): never a drug.
 _PERSON = re.compile(
     r"\b([A-Z][a-z]{2,})[ \t]+[A-Z]\.[ \t]+([A-Z][a-z']+(?:-[A-Z][a-z']+)?)"
-    r"|\b(?:Dear|Mr\.|Ms\.|Mrs\.|Dr\.)[ \t]+([A-Z][a-z]{2,})"
-    r"|^[ \t]*(?:patient|member|enrollee|beneficiary|subscriber)(?: name)?[ \t]*:[ \t]*([A-Z][a-z]{2,})",
+    r"|\b(?:Dear|Mr\.|Ms\.|Mrs\.|Dr\.)[ \t]+([A-Z][a-z]{2,}(?:-[A-Z][a-z']+)?)"
+    r"|^[ \t]*(?:patient|member|enrollee|beneficiary|subscriber)(?: name)?[ \t]*:[ \t]*([A-Z][a-z]{2,})"
+    # "Re:   Patient Wendell Przybylski-Ames, 3091 Packard Street": a person named after a label word.
+    r"|\b(?:patient|member|enrollee|beneficiary|subscriber)[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z]\.)?[ \t]+([A-Z][a-z']+(?:-[A-Z][a-z']+)?),",
     re.MULTILINE | re.IGNORECASE,
 )
-# "Jivi 3000 IU", and "PEGylated-aucl (Jivi) 3000 IU": a brand in parentheses before the strength.
-_STRENGTH = re.compile(rf"\b({_WORD})\)?{_DEVICE_RUN}{{0,2}}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
+# "Jivi 3000 IU", and "PEGylated-aucl (Jivi) 3000 IU" or "[BeneFIX] 2000 IU": a brand in brackets before the strength.
+_STRENGTH = re.compile(rf"\b({_WORD})[)\]]?{_DEVICE_RUN}{{0,2}}\s+\d+(?:\.\d+)?\s*(?:mg|mcg|g|mL|units?|IU)\b", re.IGNORECASE)
 # "J3241 TEPROTUMUMAB-TRBW 160": the name on a claim row right after its drug code.
 _AFTER_CODE = re.compile(rf"\b[JQ]\d{{4}}[ \t]+({_WORD})")
 # "NovoSeven RT (coagulation factor VIIa, recombinant)": a brand before a biologic's description.
@@ -96,6 +99,8 @@ _REQUEST_LINE = re.compile(
     r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|request|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
+# "Subject: Simponi Aria infusion": a second capitalised word before the form is part of the name.
+_SECOND_NAME_WORD = re.compile(r"[ \t]([A-Z][a-z]{2,})(?=[ \t]+(?:infusions?|injections?|tablets?|capsules?)\b)")
 # "asked us to cover Repatha", "coverage of REPATHA SURECLICK": the drug the request is for.
 _ASKED_FOR = re.compile(
     r"\b(?:asked (?:us )?(?:to )?(?:cover|approve|pay for)|pay (?:you )?back for|reimburse(?: you)? for|(?:request(?:ed)? |requests )?coverage (?:of|for)|request(?:ed)? for|"
@@ -189,7 +194,11 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
             if len(word) < 3 or word in _NOT_DRUG or (not lexicon.get(word) and all(p in everyday for p in word.split("-"))):
                 continue
             if w.group(0)[0].isupper() or _GENERIC.fullmatch(w.group(0)) or lexicon.get(w.group(0)):
-                add(w.group(0), value_start + w.start(), "request line", 4.0)
+                second = _SECOND_NAME_WORD.match(m.group(1), w.end())
+                name = w.group(0)
+                if second is not None and second.group(1).lower() not in _NOT_DRUG and not lexicon.get(name):
+                    name = m.group(1)[w.start() : second.end(1)]
+                add(name, value_start + w.start(), "request line", 4.0)
             break
     for m in _ASKED_FOR.finditer(text[:boundary]):
         add(m.group(1), m.start(1), "asked for", 3.0)

@@ -131,7 +131,7 @@ _URGENT = re.compile(
 # counts even in a sentence that reads like one ("... TTY 711 EXPEDITED COVERAGE DECISION").
 _URGENT_OWN = re.compile(
     r"\b(?:made|reviewed|decided|handled|processed|reached|used) (?:[\w-]+ ){0,3}?"
-    r"(?:on|as|under|through) (?:an?|our|the) (?:expedited|fast|urgent)(?: \((?:fast|expedited|urgent)\))? "
+    r"(?:on|as|under|through) (?:an?|our|the) (?:expedited|fast|urgent)(?: \((?:fast|expedited|urgent|\d{1,2}-hour)\))? "
     r"(?:basis|timeline|track|review|process|decision|coverage determination|determination|request)\b|"
     r"\b(?:we|this) (?:used|was) (?:the |an? )?(?:expedited|urgent) (?:\((?:fast|expedited|urgent)\) )?(?:process|review|decision)\b|"
     r"(?-i:\b(?:EXPEDITED|URGENT)(?: \(FAST\))? (?:COVERAGE |MEDICAL |PHARMACY )?(?:DECISION|DETERMINATION|DENIAL|NOTICE|REVIEW)\b)"

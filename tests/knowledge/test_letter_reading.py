@@ -81,6 +81,14 @@ class TestFindDrug:
             ("We received a request for Sevenfact (coagulation factor VIIa recombinant-jncw), 5 mg vials.",
              "sevenfact"),
             ("NovoSeven RT (coagulation factor VIIa, recombinant), HCPCS J7189, 8 mg vials", "novoseven rt"),
+            # a brand in square brackets after its description, before the strength
+            ("Drug: coagulation factor IX (recombinant) [Ixinity] 1500 IU kit for intravenous injection", "ixinity"),
+            # device words between a two-word product name and its generic
+            ("Medication:   Ocrevus Zunovo Prefilled Syringe (ocrelizumab and hyaluronidase-ocsq) 920 mg",
+             "ocrevus zunovo"),
+            ("Drug requested:  Cosentyx UnoReady (secukinumab) 300 mg/2 mL", "cosentyx"),
+            # a second capitalised word before the form on a subject line is part of the name
+            ("Subject: Darzalex Faspro injection, Lakeshore Oncology\nWe cannot approve this request.", "darzalex faspro"),
             # an alternative the doctor "can ask us to approve instead" is not the drug asked for
             ("Entyvio (vedolizumab) 300 mg IV every 8 weeks.\nThe preferred product is Omvoh (mirikizumab-mrkz). "
              "Your doctor can ask us to approve Omvoh for you instead.", "entyvio"),
@@ -122,6 +130,11 @@ class TestFindDrug:
         text = ("RE:   Lucien P. Arceneaux-Dufresne        DOB 03/02/1961\n"
                 "Medication: maralixibat 9.5 mg/mL oral solution (Livmarli)")
         assert _drug(text) == "livmarli"
+
+    def test_a_patient_named_after_a_label_word_on_the_re_line_is_not_a_drug(self) -> None:
+        text = ("Re:   Patient Gordon Kaczmarek-Lindqvist, 14 Elm Court, Lansing, MI 48910\n"
+                "We reviewed the request for\n      Kovaltry 2000 IU kit, 3 times a week")
+        assert _drug(text) == "kovaltry"
 
     def test_a_business_named_for_infusions_is_not_a_drug(self) -> None:
         text = "Provider: Brightwater Infusion and Rheumatology PLLC\nCO-29: The time limit for filing has expired."

@@ -525,6 +525,8 @@ class TestExtractUrgency:
             "We used the expedited (fast) process because waiting could seriously harm your health.",
             "So we handled it as an expedited coverage determination and decided within 24 hours.",
             "Phone 1-800-555-0176 (TTY 711)\nEXPEDITED COVERAGE DECISION",
+            # the timeline's hours in the parenthesis
+            "Because waiting could seriously harm your health, we made this decision on the fast (24-hour) timeline.",
         ],
     )
     def test_a_letter_saying_its_own_decision_was_fast(self, sentence: str) -> None:
