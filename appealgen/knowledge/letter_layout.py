@@ -89,6 +89,8 @@ _RIGHTS_HEADINGS = re.compile(ocr_tolerant(
     r"|(?:independent|external) (?:medical )?review"
     r"|non-?discrimination(?: notice)?|language assistance|help in other languages"
     r"|(?:fehb )?disputed claims(?: process)?|urgent situations|appeals? (?:process|procedures|information)"
+    # a one-word heading on its own line: "Reconsideration", "Appeals:"
+    r"|(?:reconsiderations?|redeterminations?|appeals?)(?=[ \t]*:?[ \t]*$)"
     r")\b[^\n]{0,60}$"),
     re.IGNORECASE | re.MULTILINE,
 )
@@ -103,7 +105,7 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"|\bif (?:your|the) (?:health|life) (?:could|would|is)\b"
     r"|\b(?:to (?:file|request|submit|ask for) an? (?:appeal|grievance|external review|expedited))\b"
     r"|\bif (?:your|the) (?:provider|doctor|physician|prescriber) (?:believes|thinks|feels|disagrees)\b"
-    r"|\bdecisions? (?:based on|about|involving) medical necessity\b"
+    r"|\bdecisions? (?:based on|about|involving|on) medical necessity\b"
     r"|\bwill (?:be )?(?:decide|made|make|respond|review)\w*\b[^.]{0,60}\b(?:\d+|seventy-two) (?:hours|days)\b"
     r"|\b(?:a |the )?decision on an? (?:expedited|urgent|fast)\b"
     r"|\bfree of charge\b|\bTTY\b|\bnon-?discrimination\b|\b(?:appeal|review) rights\b"
@@ -118,7 +120,7 @@ _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
 # rights, which only the rights notice makes.
 _APPEAL_OFFER = re.compile(ocr_tolerant(
     r"\b(?:may|can|have the right to|has the right to|you have \w+ (?:calendar )?days)\b[^.]{0,60}?"
-    r"\b(?:appeal|reconsideration|redetermination|grievance|external review|(?:fair|state) hearing)"
+    r"\b(?:appeal|reconsider(?:ation)?|redetermination|grievance|external review|(?:fair|state) hearing)"
     # "A provider appeal must be filed within 180 days": the deadline is part of the offer.
     r"|\b(?:appeals?|reconsiderations?|redeterminations?|disputes?) (?:must|should) be "
     r"(?:filed|requested|submitted|received)").replace(" ", r"\s+"),

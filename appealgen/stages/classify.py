@@ -220,6 +220,9 @@ _RULES: list[tuple[str, str, float]] = [
     ("missing_information", r"(?:did not|never) (?:get|receive) (?:it|them|this|these|a response|any response|the results?|a reply)\b", 2.0),
     # dev6 wordings.
     ("medical_necessity", r"(?:conditions|requirements|criteria|standards)(?: (?:in|of|for) [\w' -]{1,40}?)? (?:are|were|is|was) not (?:met|satisfied)", 2.0),
+    # "so requirements 2, 3 and 4 above are not met"; "not severe enough to meet what the policy requires".
+    ("medical_necessity", r"(?:requirements?|criteria|criterion|conditions?|rules?) (?:\(?[\dA-Za-z]{1,2}\)?(?:,? (?:and |or )?)?){1,6}(?:above |listed )?(?:are|were|is|was) not (?:met|satisfied)|"
+     r"not (?:severe|active|advanced|serious) enough (?:to|for)|(?:does|do|did) not meet what (?:the|our|your plan's|this) (?:policy|criteria|guidelines?) requires?", 2.0),
     ("quantity_limit", r"(?:is|are) (?:above|over|beyond|more than) (?:what|the amount) (?:your|the) plan (?:allows|covers)|"
      r"(?:above|over|exceeds?) (?:this|the|that|your plan's|the plan's) (?:quantity |dose |supply )?(?:limit|maximum)|"
      r"limits? [\w ,-]{1,40}? to \d+ (?:tablets|capsules|pens|doses|units|vials|syringes|injections|auto-?injectors|devices|fills)\b", 2.0),
@@ -264,6 +267,10 @@ _RULES: list[tuple[str, str, float]] = [
     # A plan document's exclusion section, quoted by name: "in Section 7.4(k), "Excluded Drugs," lists ..."
     ("benefit_exclusion", r"[\"'](?:[\w ,-]{0,30} )?(?:excluded (?:drugs|services|medications|medicines|products|treatments|items)|exclusions)[,.]?[\"']", 2.0),
     ("step_therapy", r"no (?:pharmacy )?fills? (?:of|for)|(?:for|of) at least (?:\d+|one|two|three|six|twelve) (?:weeks|months) before (?:an? |the )", 2.0),
+    # dev16 wordings: "We have no record that <the provider> asked for or received approval before ...";
+    # a claim table's reason cell "Billing error: qty sent in pens, not mL".
+    ("prior_authorization_required", r"no record (?:that|of)\b[^.]{0,80}\b(?:approval|authori[sz]ation|precertification)\b", 2.0),
+    ("coding_billing_error", r"\bbilling error\b", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
@@ -417,6 +424,14 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
     return cues
 
 
+# "Some medicines need approval before Molina will pay for them": the plan's review program
+# described, for every drug it covers; what this letter decides comes after.
+_PROGRAM = re.compile(
+    r"^(?:[-*\u2022] ?)?some (?:specialty |prescription |high-cost )?(?:medicines|medications|drugs|services|prescriptions|treatments|items)\b",
+    re.IGNORECASE,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
     """(basis, weight, count, first offset) of the rules a sentence's text states.
@@ -424,6 +439,8 @@ def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
     Cached by text: the extractor asks for a sentence's bases (to find the reason) before
     classify reads the same sentences.
     """
+    if _PROGRAM.match(sentence):
+        return ()
     # An unticked box ("[ ] The service is not medically necessary") is a reason not given.
     text = _UNTICKED.sub(" ", expand_contractions(sentence))
     # A remittance line that glosses its adjustment codes repeats each code's catalogue

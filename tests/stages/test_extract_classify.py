@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from appealgen.knowledge.letter_layout import sentences
 from appealgen.models import DenialFacts
 from appealgen.stages import classify as classify_stage
 from appealgen.stages import extract as extract_stage
-from appealgen.stages.classify import classify
+from appealgen.stages.classify import classify, stated_bases
 from appealgen.stages.extract import extract
 from appealgen.stages.parse import parse
 from tests.conftest import FIXTURE_IDS, FIXTURES, gold
@@ -126,6 +127,41 @@ class TestClassifyGeneralises:
     )
     def test_other_wordings_of_each_basis(self, sentence: str, basis: str) -> None:
         assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    @pytest.mark.parametrize(
+        ("sentence", "basis"),
+        [
+            ("We have no record that the clinic asked for or received approval before the infusion.",
+             "prior_authorization_required"),
+            ("05/28/2026  Hadlima 40 mg  2  Denied  Billing error: qty sent in pens, not mL", "coding_billing_error"),
+            ("The notes show 2 swollen joints, so requirements 2 and 3 above are not met.", "medical_necessity"),
+            ("Your asthma is not severe enough to meet what the policy requires for this drug.", "medical_necessity"),
+        ],
+    )
+    def test_the_rules_read_these_wordings(self, sentence: str, basis: str) -> None:
+        # The rules alone, without the learned model that names a basis when they find none.
+        (sent,) = sentences(sentence)
+        assert stated_bases(sent) == {basis}
+
+    def test_a_plans_review_program_described_is_no_reason(self) -> None:
+        # "Some medicines need approval before ... will pay": true of every drug the plan reviews.
+        text = ("Some medications must be reviewed before your plan will pay for them. We got the request on "
+                "03/02/2026. The notes show low disease activity, so this drug is not medically necessary now.")
+        assert _bases(text) == ["medical_necessity"]
+
+    def test_a_one_word_reconsideration_heading_starts_the_rights_notice(self) -> None:
+        text = ("Claim number: 26183004517\n\nThis claim was received more than 365 days after the date of service.\n\n"
+                "Reconsideration\nSend proof of timely filing with a written request within 60 days. Non-contracted "
+                "providers must include a signed Waiver of Liability. Decisions on medical necessity follow the "
+                "separate appeal process in the provider manual.")
+        assert _bases(text) == ["timely_filing"]
+
+    def test_an_offer_to_reconsider_starts_the_rights_notice(self) -> None:
+        text = ("We asked for the inhibitor result on 08/10/2026 and had not received it by the end of the review "
+                "period, so the request is denied.\n\nYour patient, or you on his behalf, may ask us to reconsider "
+                "this decision. The federal office reviews disputed claims, including decisions that a drug is "
+                "not medically necessary or is experimental.")
+        assert _bases(text) == ["missing_information"]
 
     def test_weak_cue_alone_names_the_basis(self) -> None:
         # "plan does not include coverage" is weak (it follows many other reasons), but with no
