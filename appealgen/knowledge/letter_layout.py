@@ -97,7 +97,9 @@ _RIGHTS_HEADINGS = re.compile(ocr_tolerant(
 
 _RIGHTS_SENTENCE = re.compile(ocr_tolerant(
     r"\b(?:you|your (?:doctor|provider|prescriber|representative)|an? provider|providers|members?)\s+(?:also\s+)?"
-    r"(?:may|can|could|have the right to|has the right to|are entitled to)\b(?! not\b| (?:safely |still )?(?:take|tolerate|use|try|switch|fill|continue)\b)"
+    # "could" offers a right only with the right's verb: "the help you could expect" offers nothing.
+    r"(?:may|can|could(?= (?:also )?(?:ask|request|appeal|file|call|contact|submit|write|send)\b)|have the right to|has the right to|are entitled to)\b"
+    r"(?! not\b| (?:safely |still )?(?:take|tolerate|use|try|switch|fill|continue)\b)"
     r"|\b(?:may|can) (?:also )?be (?:requested|filed|submitted|reviewed|appealed)\b"
     r"|\b(?:can|may|will) (?:also )?review (?:decisions|denials|claims denied)\b"
     r"|\b(?:appeals?|decisions?|denials?) (?:about|involving|related to) (?:whether|medical|the medical)\b"

@@ -40,7 +40,7 @@ _RULES: list[tuple[str, str, float]] = [
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
      r"first[- ]line|prerequisite (?:drug|therapy)|"
      r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) (?:that )?(?:you |members? )?(?:to )?(?:first )?(?:try|use)|try \w+ first|"
-     r"(?:do|does|did) not show (?:that you (?:have )?tried|an? (?:prior )?trial of)|have tried \w+ for at least|"
+     r"(?:do|does|did) not show (?:that you (?:have )?(?:tried|used|taken)|an? (?:prior )?trial of)|have tried \w+ for at least|"
      r"before (?:it|we|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?(?! list)", 1.0),
     ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)(?! (?:a |an |any )?(?:request for|prior authori|authori|approval|precert))|"
@@ -222,7 +222,13 @@ _RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"(?:conditions|requirements|criteria|standards)(?: (?:in|of|for) [\w' -]{1,40}?)? (?:are|were|is|was) not (?:met|satisfied)", 2.0),
     # "so requirements 2, 3 and 4 above are not met"; "not severe enough to meet what the policy requires".
     ("medical_necessity", r"(?:requirements?|criteria|criterion|conditions?|rules?) (?:\(?[\dA-Za-z]{1,2}\)?(?:,? (?:and |or )?)?){1,6}(?:above |listed )?(?:are|were|is|was) not (?:met|satisfied)|"
-     r"not (?:severe|active|advanced|serious) enough (?:to|for)|(?:does|do|did) not meet what (?:the|our|your plan's|this) (?:policy|criteria|guidelines?) requires?", 2.0),
+     r"not (?:severe|active|advanced|serious) enough (?:to|for)|(?:does|do|did) not meet what (?:the|our|your plan's|this) (?:policy|criteria|guidelines?) requires?|"
+     # "your Crohn's does not need this medicine at this time"; "this does not show the very high risk of
+     # fracture that Humana's coverage criteria require"; "your records do not show that your hemophilia B
+     # requires routine prophylaxis": the clinical finding, not a missing record.
+     r"(?:does|do) not need (?:this|the|that) (?:medicine|medication|drug|treatment|infusion|therapy)|"
+     r"(?:does|do|did) not show\b[^.]{0,80}\b(?:criteria|policy|guidelines?)\b[^.]{0,30}\brequires?\b|"
+     r"(?:does|do|did) not show that (?:your|the member's|the patient's|his|her|their) [\w' -]{1,40}? (?:requires?|needs?)\b", 2.0),
     ("quantity_limit", r"(?:is|are) (?:above|over|beyond|more than) (?:what|the amount) (?:your|the) plan (?:allows|covers)|"
      r"(?:above|over|exceeds?) (?:this|the|that|your plan's|the plan's) (?:quantity |dose |supply )?(?:limit|maximum)|"
      r"limits? [\w ,-]{1,40}? to \d+ (?:tablets|capsules|pens|doses|units|vials|syringes|injections|auto-?injectors|devices|fills)\b", 2.0),

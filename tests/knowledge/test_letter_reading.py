@@ -246,6 +246,13 @@ class TestSentences:
         assert not first.in_rights_notice
         assert second.in_rights_notice
 
+    def test_what_a_patient_could_expect_is_not_a_rights_notice(self) -> None:
+        text = ("Our doctors decided the risk is bigger than the help you could expect, so the drug is not safe for "
+                "you now. You could also ask for an independent review of this decision.")
+        first, second = sentences(text, len(text))
+        assert not first.in_rights_notice
+        assert second.in_rights_notice
+
 
 def test_line_bounds() -> None:
     text = "first line\nsecond line here\nlast"

@@ -136,6 +136,11 @@ class TestClassifyGeneralises:
             ("05/28/2026  Hadlima 40 mg  2  Denied  Billing error: qty sent in pens, not mL", "coding_billing_error"),
             ("The notes show 2 swollen joints, so requirements 2 and 3 above are not met.", "medical_necessity"),
             ("Your asthma is not severe enough to meet what the policy requires for this drug.", "medical_necessity"),
+            ("From what we were sent, your colitis does not need this medicine at this time.", "medical_necessity"),
+            ("Your records do not show that your hemophilia requires routine factor prophylaxis.", "medical_necessity"),
+            ("A T-score of -2.2 does not show the very high fracture risk that the coverage criteria require.",
+             "medical_necessity"),
+            ("The preferred order begins with Prolia, and your records do not show that you have used it.", "step_therapy"),
         ],
     )
     def test_the_rules_read_these_wordings(self, sentence: str, basis: str) -> None:
