@@ -382,8 +382,13 @@ def classify(doc: ParsedDocument, facts: DenialFacts) -> list[DenialBasis]:
         # A denial always has a reason: with no cue over the threshold, the best one found is it.
         chosen = [max(evidence, key=lambda b: scores[b])]
     # Primary: the basis the letter states first (its main reason comes first); a basis
-    # known only from an adjustment code comes after those the letter's words state.
-    chosen.sort(key=lambda b: (first.get(b, evidence[b][2]), -scores[b]))
+    # known only from an adjustment code comes after those the letter's words state. Two bases
+    # first stated in one sentence go by the letter's whole support for each, then by position.
+    def order(b: str) -> tuple[int, float, int]:
+        sentence, offset = first.get(b, evidence[b][2])
+        return sentence, -scores[b], offset
+
+    chosen.sort(key=order)
     found = [
         DenialBasis(
             id=b,

@@ -183,6 +183,13 @@ class TestClassifyGeneralises:
                 "prescriber tells us why the preferred products are not appropriate for you.")
         assert _bases(text) == ["formulary_exclusion"]
 
+    def test_two_bases_in_one_sentence_the_better_supported_leads(self) -> None:
+        # Both are stated in the first reason sentence; the letter goes on about the second.
+        text = ("We cannot approve this request. Valbenazine is not approved to treat tics, and the plan's policy "
+                "classifies this use as investigational. The plan excludes drugs that are experimental or "
+                "investigational.")
+        assert _bases(text)[0] == "experimental_investigational"
+
     def test_tie_goes_to_the_basis_stated_first(self) -> None:
         text = "We did not receive the documentation needed to show that this treatment is medically necessary."
         assert _bases(text) == ["missing_information", "medical_necessity"]
