@@ -277,6 +277,11 @@ _RULES: list[tuple[str, str, float]] = [
     # a claim table's reason cell "Billing error: qty sent in pens, not mL".
     ("prior_authorization_required", r"no record (?:that|of)\b[^.]{0,80}\b(?:approval|authori[sz]ation|precertification)\b", 2.0),
     ("coding_billing_error", r"\bbilling error\b", 2.0),
+    # "the records we needed were never sent to us"; "the request ... is more than that limit";
+    # "Jivi has its own code, J7208, and the 3 units on the claim do not match the 3000 IU dispensed".
+    ("missing_information", r"(?:were|was|have|has) never (?:been )?(?:sent|received|provided|submitted)|never (?:reached|got to) us", 2.0),
+    ("quantity_limit", r"more than (?:that|this|the|your plan's|the plan's) (?:quantity |dose |supply |monthly )?(?:limit|maximum)", 2.0),
+    ("coding_billing_error", r"has its own (?:HCPCS |billing |J-?)?code|units? (?:on|billed on|reported on) the claim (?:do|does|did) not match", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.
@@ -435,12 +440,11 @@ def _cues(sents: list[Sentence]) -> list[_Cue]:
     return cues
 
 
-# "Some medicines need approval before Molina will pay for them": the plan's review program
-# described, for every drug it covers; what this letter decides comes after.
-_PROGRAM = re.compile(
-    r"^(?:[-*\u2022] ?)?some (?:specialty |prescription |high-cost )?(?:medicines|medications|drugs|services|prescriptions|treatments|items)\b",
-    re.IGNORECASE,
-)
+# "Some medicines need approval before Molina will pay for them", "Aetna checks some medicines before
+# we cover them": the plan's review program described, for every drug it covers; what this letter
+# decides comes after.
+_SOME_ITEMS = r"some (?:specialty |prescription |high-cost )?(?:medicines|medications|drugs|services|prescriptions|treatments|items)\b"
+_PROGRAM = re.compile(rf"^(?:[-*\u2022] ?)?{_SOME_ITEMS}|\b{_SOME_ITEMS}[^.]{{0,60}}?\bbefore\b", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -450,7 +454,7 @@ def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
     Cached by text: the extractor asks for a sentence's bases (to find the reason) before
     classify reads the same sentences.
     """
-    if _PROGRAM.match(sentence):
+    if _PROGRAM.search(sentence):
         return ()
     # An unticked box ("[ ] The service is not medically necessary") is a reason not given.
     text = _UNTICKED.sub(" ", expand_contractions(sentence))

@@ -141,6 +141,10 @@ class TestClassifyGeneralises:
             ("A T-score of -2.2 does not show the very high fracture risk that the coverage criteria require.",
              "medical_necessity"),
             ("The preferred order begins with Prolia, and your records do not show that you have used it.", "step_therapy"),
+            ("We are denying this request because the records we needed were never sent to us.", "missing_information"),
+            ("The request for 16 tablets every 30 days is more than that limit.", "quantity_limit"),
+            ("Jivi has its own code, J7208, and the 3 units on the claim do not match the 3000 IU dispensed.",
+             "coding_billing_error"),
         ],
     )
     def test_the_rules_read_these_wordings(self, sentence: str, basis: str) -> None:
@@ -152,6 +156,11 @@ class TestClassifyGeneralises:
         # "Some medicines need approval before ... will pay": true of every drug the plan reviews.
         text = ("Some medications must be reviewed before your plan will pay for them. We got the request on "
                 "03/02/2026. The notes show low disease activity, so this drug is not medically necessary now.")
+        assert _bases(text) == ["medical_necessity"]
+
+    def test_a_review_program_named_mid_sentence_is_no_reason(self) -> None:
+        text = ("Under the FEHB brochure, some specialty drugs must be approved before we provide benefits. The "
+                "notes show your asthma is controlled, so this drug is not medically necessary now.")
         assert _bases(text) == ["medical_necessity"]
 
     def test_a_one_word_reconsideration_heading_starts_the_rights_notice(self) -> None:
