@@ -178,7 +178,10 @@ def rights_notice_start(text: str) -> int:
     that opens with "Your appeal rights are described below" keeps its decision text.
     """
     floor = min(len(text) // 4, 300)
-    heading = next((m.start() for m in _RIGHTS_HEADINGS.finditer(text) if m.start() >= floor), len(text))
+    heading = next(
+        (m.start() for m in _RIGHTS_HEADINGS.finditer(text) if m.start() >= floor and not _continues_sentence(text, m.start())),
+        len(text),
+    )
     offers = (m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading))
     offer = next((o for o in offers if not _PREVIEW.search(text[max(0, o - 30) : o])), heading)
     if offer == heading:
@@ -186,6 +189,16 @@ def rights_notice_start(text: str) -> int:
     # Back up to the start of the sentence that makes the offer.
     cut = max(text.rfind(". ", 0, offer), text.rfind(".\n", 0, offer), text.rfind(": ", 0, offer), text.rfind("\n\n", 0, offer))
     return cut + 2 if cut >= 0 else offer
+
+
+def _continues_sentence(text: str, line_start: int) -> bool:
+    """Whether the line at line_start carries on the sentence of the line before ("This letter
+    explains why, and\nwhat you can do if you disagree."): then it is no heading."""
+    before = text[max(0, line_start - 200) : line_start]
+    if not before.strip() or re.search(r"\n[ \t]*\n[ \t]*$", before):
+        return False  # a blank line before it: a heading may start here
+    last = before.rstrip()[-1]
+    return last.islower() or last == ","
 
 
 def sentences(text: str, boundary: int | None = None) -> list[Sentence]:

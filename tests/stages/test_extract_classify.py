@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from appealgen.knowledge.letter_layout import sentences
+from appealgen.knowledge.letter_layout import rights_notice_start, sentences
 from appealgen.models import DenialFacts
 from appealgen.stages import classify as classify_stage
 from appealgen.stages import extract as extract_stage
@@ -162,6 +162,15 @@ class TestClassifyGeneralises:
         text = ("Under the FEHB brochure, some specialty drugs must be approved before we provide benefits. The "
                 "notes show your asthma is controlled, so this drug is not medically necessary now.")
         assert _bases(text) == ["medical_necessity"]
+
+    def test_heading_words_that_carry_on_a_sentence_are_no_heading(self) -> None:
+        # "what you can do if you disagree." wraps onto its own line, but the sentence began above it.
+        text = ("Member ID: Q88120455\n\nWe will not cover this medication. This letter explains why, and\n"
+                "what you can do if you disagree.\nWHY WE DENIED YOUR REQUEST\nYour plan does not pay for drugs "
+                "used to treat hair loss. Your Evidence of Coverage lists this under \"Principal Exclusions and "
+                "Limitations\".\n\nYOUR RIGHT TO APPEAL\nYou may file an appeal within 180 days.")
+        assert text.index("Principal Exclusions") < rights_notice_start(text) <= text.index("YOUR RIGHT TO APPEAL")
+        assert _bases(text) == ["benefit_exclusion"]
 
     def test_a_one_word_reconsideration_heading_starts_the_rights_notice(self) -> None:
         text = ("Claim number: 26183004517\n\nThis claim was received more than 365 days after the date of service.\n\n"
