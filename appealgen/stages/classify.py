@@ -281,7 +281,9 @@ _RULES: list[tuple[str, str, float]] = [
     # "Jivi has its own code, J7208, and the 3 units on the claim do not match the 3000 IU dispensed".
     ("missing_information", r"(?:were|was|have|has) never (?:been )?(?:sent|received|provided|submitted)|never (?:reached|got to) us", 2.0),
     ("quantity_limit", r"more than (?:that|this|the|your plan's|the plan's) (?:quantity |dose |supply |monthly )?(?:limit|maximum)", 2.0),
-    ("coding_billing_error", r"has its own (?:HCPCS |billing |J-?)?code|units? (?:on|billed on|reported on) the claim (?:do|does|did) not match", 2.0),
+    ("coding_billing_error", r"has its own (?:HCPCS |billing |J-?)?code|units? (?:on|billed on|reported on) the claim (?:do|does|did) not match|"
+     # "The code and the NDC must describe the same product before the line can be priced."
+     r"\b(?:codes?|HCPCS|NDC)\b[^.]{0,30}\bmust (?:describe|match|agree with|correspond to) (?:the same|each other|one another)", 2.0),
 ]
 # Scanned letters misread letters ("rn" for "m"): every pattern accepts the lookalikes.
 # Line breaks count as spaces.

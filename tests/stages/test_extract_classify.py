@@ -145,6 +145,7 @@ class TestClassifyGeneralises:
             ("The request for 16 tablets every 30 days is more than that limit.", "quantity_limit"),
             ("Jivi has its own code, J7208, and the 3 units on the claim do not match the 3000 IU dispensed.",
              "coding_billing_error"),
+            ("The code and the NDC must describe the same product before the line can be priced.", "coding_billing_error"),
         ],
     )
     def test_the_rules_read_these_wordings(self, sentence: str, basis: str) -> None:
