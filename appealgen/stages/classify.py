@@ -49,6 +49,8 @@ _RULES: list[tuple[str, str, float]] = [
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
      r"no (?:medical |clinical )?(?:records|documentation) (?:was|were)|requested (?:information|records|documentation) (?:was|were)|"
      r"(?:were|was) not (?:provided|submitted|included(?! in (?:the |any |these |those )?(?:stud|trial|clinical))|attached|sent|enclosed)|unable to (?:make a determination|complete (?:the|our) review)|"
+     # "the records we needed were never sent to us" (dev16)
+     r"(?:were|was|have|has) never (?:been )?(?:sent|received|provided|submitted)|never (?:reached|got to) us|"
      r"documentation (?:was|is) not|without (?:the )?(?:requested|required) (?:records|documentation|information)|"
      r"did not (?:send|provide|submit|get)(?: us)? (?:the |this |all )?(?:information|records|documentation|medical records)|"
      r"we did not (?:get|receive) (?:this|the|these)|"
@@ -56,6 +58,8 @@ _RULES: list[tuple[str, str, float]] = [
     ("prior_authorization_required", r"(?:prior|pre-?)\s?(?:authori[sz]ation|approval|certification)\s+(?:was |is )?(?:not (?:obtained|requested|on file|received)|required)|"
      r"without (?:a |an |the )?(?:required )?(?:prior |pre-?)?(?:authori[sz]ation|approval|precertification|certification)|"
      r"no (?:prior |pre-?)?authori[sz]ation (?:was|is|on file)|precertification (?:was )?not|"
+     # "We have no record that <the provider> asked for or received approval before ..." (dev16)
+     r"no record (?:that|of)\b[^.]{0,80}\b(?:approval|authori[sz]ation|precertification)\b|"
      r"not (?:prior )?authori[sz]ed (?:before|prior)|before (?:the )?(?:service|infusion|treatment) (?:was|is) (?:given|provided|rendered)", 2.0),
     ("site_of_care", r"site of (?:care|service)|not an? (?:approved|qualified|designated|certified|authorized) (?:gene therapy )?(?:treatment )?(?:center|facility|site|provider)|"
      r"(?:qualified|approved|designated|certified) (?:gene therapy |hemophilia )?(?:treatment )?centers?|centers? of excellence|"
@@ -231,6 +235,8 @@ _RULES: list[tuple[str, str, float]] = [
      r"(?:does|do|did) not show that (?:your|the member's|the patient's|his|her|their) [\w' -]{1,40}? (?:requires?|needs?)\b", 2.0),
     ("quantity_limit", r"(?:is|are) (?:above|over|beyond|more than) (?:what|the amount) (?:your|the) plan (?:allows|covers)|"
      r"(?:above|over|exceeds?) (?:this|the|that|your plan's|the plan's) (?:quantity |dose |supply )?(?:limit|maximum)|"
+     # "the request ... is more than that limit" (dev16)
+     r"more than (?:that|this|the|your plan's|the plan's) (?:quantity |dose |supply |monthly )?(?:limit|maximum)|"
      r"limits? [\w ,-]{1,40}? to \d+ (?:tablets|capsules|pens|doses|units|vials|syringes|injections|auto-?injectors|devices|fills)\b", 2.0),
     ("step_therapy", r"\bstep[ -](?:1|2|3|one|two|three) (?:medicines?|drugs?|medications?|agents?|products?|therap(?:y|ies))", 2.0),
     ("formulary_exclusion", r"not on the list of (?:covered )?(?:medicines|drugs|medications)|"
@@ -273,14 +279,10 @@ _RULES: list[tuple[str, str, float]] = [
     # A plan document's exclusion section, quoted by name: "in Section 7.4(k), "Excluded Drugs," lists ..."
     ("benefit_exclusion", r"[\"'](?:[\w ,-]{0,30} )?(?:excluded (?:drugs|services|medications|medicines|products|treatments|items)|exclusions)[,.]?[\"']", 2.0),
     ("step_therapy", r"no (?:pharmacy )?fills? (?:of|for)|(?:for|of) at least (?:\d+|one|two|three|six|twelve) (?:weeks|months) before (?:an? |the )", 2.0),
-    # dev16 wordings: "We have no record that <the provider> asked for or received approval before ...";
-    # a claim table's reason cell "Billing error: qty sent in pens, not mL".
-    ("prior_authorization_required", r"no record (?:that|of)\b[^.]{0,80}\b(?:approval|authori[sz]ation|precertification)\b", 2.0),
+    # dev16 wordings (weight 2.0, below the main coding rule's 2.5): a claim table's reason cell "Billing
+    # error: qty sent in pens, not mL"; "Jivi has its own code, J7208, and the 3 units on the claim do not
+    # match the 3000 IU dispensed".
     ("coding_billing_error", r"\bbilling error\b", 2.0),
-    # "the records we needed were never sent to us"; "the request ... is more than that limit";
-    # "Jivi has its own code, J7208, and the 3 units on the claim do not match the 3000 IU dispensed".
-    ("missing_information", r"(?:were|was|have|has) never (?:been )?(?:sent|received|provided|submitted)|never (?:reached|got to) us", 2.0),
-    ("quantity_limit", r"more than (?:that|this|the|your plan's|the plan's) (?:quantity |dose |supply |monthly )?(?:limit|maximum)", 2.0),
     ("coding_billing_error", r"has its own (?:HCPCS |billing |J-?)?code|units? (?:on|billed on|reported on) the claim (?:do|does|did) not match|"
      # "The code and the NDC must describe the same product before the line can be priced."
      r"\b(?:codes?|HCPCS|NDC)\b[^.]{0,30}\bmust (?:describe|match|agree with|correspond to) (?:the same|each other|one another)", 2.0),

@@ -239,20 +239,20 @@ class TestSentences:
             "Dr. Lena Ortiz asked for Tepezza.", "The U.S. Food and Drug Administration approved it in 2020."
         ]
 
-    def test_what_a_patient_can_take_is_not_a_rights_notice(self) -> None:
-        text = ("Your records show the highest dose of allopurinol that you can take has kept your uric acid below 6. "
-                "You may appeal this decision within 60 days.")
+    @pytest.mark.parametrize(
+        "text",
+        [
+            ("Your records show the highest dose of allopurinol that you can take has kept your uric acid below 6. "
+             "You may appeal this decision within 60 days."),
+            # "could" offers a right only with the right's verb
+            ("Our doctors decided the risk is bigger than the help you could expect, so the drug is not safe for "
+             "you now. You could also ask for an independent review of this decision."),
+        ],
+    )
+    def test_what_a_patient_can_take_or_expect_is_not_a_rights_notice(self, text: str) -> None:
         first, second = sentences(text, len(text))
         assert not first.in_rights_notice
         assert second.in_rights_notice
-
-    def test_what_a_patient_could_expect_is_not_a_rights_notice(self) -> None:
-        text = ("Our doctors decided the risk is bigger than the help you could expect, so the drug is not safe for "
-                "you now. You could also ask for an independent review of this decision.")
-        first, second = sentences(text, len(text))
-        assert not first.in_rights_notice
-        assert second.in_rights_notice
-
 
 def test_line_bounds() -> None:
     text = "first line\nsecond line here\nlast"

@@ -153,15 +153,16 @@ class TestClassifyGeneralises:
         (sent,) = sentences(sentence)
         assert stated_bases(sent) == {basis}
 
-    def test_a_plans_review_program_described_is_no_reason(self) -> None:
-        # "Some medicines need approval before ... will pay": true of every drug the plan reviews.
-        text = ("Some medications must be reviewed before your plan will pay for them. We got the request on "
-                "03/02/2026. The notes show low disease activity, so this drug is not medically necessary now.")
-        assert _bases(text) == ["medical_necessity"]
-
-    def test_a_review_program_named_mid_sentence_is_no_reason(self) -> None:
-        text = ("Under the FEHB brochure, some specialty drugs must be approved before we provide benefits. The "
-                "notes show your asthma is controlled, so this drug is not medically necessary now.")
+    @pytest.mark.parametrize(
+        "program",
+        [
+            # "Some medicines need approval before ... will pay": true of every drug the plan reviews.
+            "Some medications must be reviewed before your plan will pay for them.",
+            "Under the FEHB brochure, some specialty drugs must be approved before we provide benefits.",
+        ],
+    )
+    def test_a_plans_review_program_described_is_no_reason(self, program: str) -> None:
+        text = f"{program} The notes show low disease activity, so this drug is not medically necessary now."
         assert _bases(text) == ["medical_necessity"]
 
     def test_heading_words_that_carry_on_a_sentence_are_no_heading(self) -> None:
@@ -173,19 +174,23 @@ class TestClassifyGeneralises:
         assert text.index("Principal Exclusions") < rights_notice_start(text) <= text.index("YOUR RIGHT TO APPEAL")
         assert _bases(text) == ["benefit_exclusion"]
 
-    def test_a_one_word_reconsideration_heading_starts_the_rights_notice(self) -> None:
-        text = ("Claim number: 26183004517\n\nThis claim was received more than 365 days after the date of service.\n\n"
-                "Reconsideration\nSend proof of timely filing with a written request within 60 days. Non-contracted "
-                "providers must include a signed Waiver of Liability. Decisions on medical necessity follow the "
-                "separate appeal process in the provider manual.")
-        assert _bases(text) == ["timely_filing"]
-
-    def test_an_offer_to_reconsider_starts_the_rights_notice(self) -> None:
-        text = ("We asked for the inhibitor result on 08/10/2026 and had not received it by the end of the review "
-                "period, so the request is denied.\n\nYour patient, or you on his behalf, may ask us to reconsider "
-                "this decision. The federal office reviews disputed claims, including decisions that a drug is "
-                "not medically necessary or is experimental.")
-        assert _bases(text) == ["missing_information"]
+    @pytest.mark.parametrize(
+        ("text", "basis"),
+        [
+            # a one-word heading
+            ("Claim number: 26183004517\n\nThis claim was received more than 365 days after the date of service.\n\n"
+             "Reconsideration\nSend proof of timely filing with a written request within 60 days. Non-contracted "
+             "providers must include a signed Waiver of Liability. Decisions on medical necessity follow the "
+             "separate appeal process in the provider manual.", "timely_filing"),
+            # an offer to reconsider
+            ("We asked for the inhibitor result on 08/10/2026 and had not received it by the end of the review "
+             "period, so the request is denied.\n\nYour patient, or you on his behalf, may ask us to reconsider "
+             "this decision. The federal office reviews disputed claims, including decisions that a drug is "
+             "not medically necessary or is experimental.", "missing_information"),
+        ],
+    )
+    def test_a_reconsideration_heading_or_offer_starts_the_rights_notice(self, text: str, basis: str) -> None:
+        assert _bases(text) == [basis]
 
     def test_weak_cue_alone_names_the_basis(self) -> None:
         # "plan does not include coverage" is weak (it follows many other reasons), but with no
