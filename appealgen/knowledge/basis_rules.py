@@ -20,8 +20,10 @@ _STEP_OTHERS = (r"(?:preferred(?! drug list)|formulary alternatives?|alternative
                 r"other (?:drugs|medications|medicines|agents|therapies|treatments|products)(?! (?:on|in) (?:the|our|your|its|this)\b[^.]{0,40}\blist)|"
                 r"prerequisite|second[- ](?:line|step))")
 # "covers Imbruvica only after it has been approved": an approval to get first, not a drug to try first.
+# "covers this medicine only after your prescriber gets approval from the plan": likewise.
 _NOT_ITS_APPROVAL = (r"(?! (?:it|they|this|the (?:drug|request|medicine|medication|prescription)) (?:has|have|is|are) "
-                     r"(?:been )?(?:approved|authori[sz]ed|pre-?approved))")
+                     r"(?:been )?(?:approved|authori[sz]ed|pre-?approved))"
+                     r"(?!(?: [\w'-]+){0,3} (?:gets?|obtains?|receives?|has|have) (?:an? |the |our |prior |advance )*(?:approval|authori[sz]ation|precertification))")
 # (basis, pattern, weight). Patterns read the letter's decision text, never its rights notice.
 BASIS_RULES: list[tuple[str, str, float]] = [
     ("medical_necessity", r"not (?:considered |deemed )?medically necessary|medical(?:ly)? necess|"
@@ -166,7 +168,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("prior_authorization_required", r"must be (?:approved|authori[sz]ed|pre-?approved|pre-?certified) (?:by [\w ]{1,30} )?(?:before|in advance|ahead)|"
      r"(?:not|no) (?:have |find |see )?(?:an? |any )?(?:(?:prior |advance )?(?:approval|authori[sz]ation)|precertification)(?: [\w-]+){0,3} on file", 2.0),
     # "needs our prior approval before", "requires your provider to get our approval before"
-    ("prior_authorization_required", r"(?:needs?|requires?|must)(?: (?!before\b)[\w'-]+){0,3}? (?:to )?(?:have |get |obtain )?(?:(?:an?|our|prior|advance) ){0,2}(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,5} before|"
+    ("prior_authorization_required", r"(?:needs?|requires?|must)(?: (?!before\b)[\w'-]+){0,3}? (?:to )?(?:have |get |obtain )?(?:(?:an?|our|prior|advance) ){0,2}(?:approval|authori[sz]ation|precertification|pre-?approval)(?: [\w'-]+){0,8} before|"
      r"no record (?:that |of )?(?:your |the )?(?:provider|doctor|prescriber|you|anyone|facility)?(?: [\w]+){0,2} (?:asked for|requested|obtained|received|got)(?: or [\w]+)? (?:this |an? |the |any |our )?(?:approval|authori[sz]ation|precertification)|"
      r"with\s?out (?:an? |the |our |prior |any )?(?:approval|authori[sz]ation|precertification)", 2.0),
     ("out_of_network", r"not (?:an? )?(?:network|plan|in-plan|Kaiser|contracted) (?:provider|facility|physician|pharmacy|doctor|hospital|center|clinic|specialist)", 2.0),
@@ -226,8 +228,10 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      # fracture that Humana's coverage criteria require"; "your records do not show that your hemophilia B
      # requires routine prophylaxis": the clinical finding, not a missing record.
      r"(?:does|do) not need (?:this|the|that) (?:medicine|medication|drug|treatment|infusion|therapy)|"
-     r"(?:does|do|did) not show\b[^.]{0,80}\b(?:criteria|policy|guidelines?)\b[^.]{0,30}\brequires?\b|"
-     r"(?:does|do|did) not show that (?:your|the member's|the patient's|his|her|their) [\w' -]{1,40}? (?:requires?|needs?)\b", 2.0),
+     r"(?:does|do|did) not show\b[^.]{0,80}\b(?:criteria|policy|guidelines?|rules)\b[^.]{0,30}\brequires?\b|"
+     r"(?:does|do|did) not show that (?:your|the member's|the patient's|his|her|their) [\w' -]{1,40}? (?:requires?|needs?)\b|"
+     # "the records do not show that a medicine taken by mouth every day ... is needed now" (dev17)
+     r"(?:does|do|did) not show that (?:an? |the |this |that )[\w' -]{1,80}? (?:is|are|was|were) (?:needed|necessary|required)\b", 2.0),
     ("quantity_limit", r"(?:is|are) (?:above|over|beyond|more than) (?:what|the amount) (?:your|the) plan (?:allows|covers)|"
      r"(?:above|over|exceeds?) (?:this|the|that|your plan's|the plan's) (?:quantity |dose |supply )?(?:limit|maximum)|"
      # "the request ... is more than that limit" (dev16)
@@ -280,5 +284,28 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("coding_billing_error", r"\bbilling error\b", 2.0),
     ("coding_billing_error", r"has its own (?:HCPCS |billing |J-?)?code|units? (?:on|billed on|reported on) the claim (?:do|does|did) not match|"
      # "The code and the NDC must describe the same product before the line can be priced."
-     r"\b(?:codes?|HCPCS|NDC)\b[^.]{0,30}\bmust (?:describe|match|agree with|correspond to) (?:the same|each other|one another)", 2.0),
+     r"\b(?:codes?|HCPCS|NDC)\b[^.]{0,30}\bmust (?:describe|match|agree with|correspond to) (?:the same|each other|one another)|"
+     # dev17: a claim line's cell "440 units billed for 440 mg; code is per 10 mg".
+     r"\bcode is (?:billed |reported )?per \d+ ?(?:mg|mcg|units?|mL)\b|\b\d+ units billed for \d+ ?(?:mg|mcg|mL)\b", 2.0),
+    # dev17 wordings. Prior authorization: "covers this medicine only after your prescriber gets approval",
+    # "Prolia is a Part B drug that this plan covers only when it has been approved before it is given",
+    # "no approval had been asked for or given", "no prior authorization request for Repatha has been sent",
+    # "this decision is about the missing approval only".
+    ("prior_authorization_required", r"only (?:after|once|when|if)(?: [\w'-]+){0,3} (?:gets?|obtains?|receives?) (?:an? |the |our |prior |advance )*(?:approval|authori[sz]ation|precertification)|"
+     r"covers? (?:[\w-]+ )?only (?:when|if|after|once) (?:it|they|this|the (?:drug|medicine|medication|service)) (?:has|have) been (?:approved|authori[sz]ed|pre-?approved) before|"
+     r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) (?:had|has|was) (?:been )?(?:asked for|requested|given|granted|sent)|"
+     r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) request(?: [\w-]+){0,3} (?:has|had|was) (?:been )?(?:sent|submitted|made|received)|"
+     r"\bthe missing (?:prior )?(?:approval|authori[sz]ation|precertification)\b", 2.0),
+    # Off-label: "using Ozempic for weight loss is outside the uses the FDA has approved", "a use the FDA
+    # has not approved", "uses that are not FDA-approved".
+    ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:that )?(?:the )?(?:FDA|Food and Drug Administration) (?:has )?approved|"
+     r"\ba use (?:that )?the (?:FDA|Food and Drug Administration) has not approved|\buses? (?:that (?:are|is) )?not FDA[- ]approved\b", 2.0),
+    # Quantity: "the number of doses asked for is more than the amount Medicare allows".
+    ("quantity_limit", r"more than the (?:amount|number|quantity|doses?)(?: [\w-]+){0,2} (?:allows?|covers?|permits?|pays? for)\b", 2.0),
+    # Missing information: "the form also came without the itemized pharmacy receipt ... that we require".
+    ("missing_information", r"\b(?:came|arrived|was sent|were sent|was submitted) without (?:the |an? |any )?(?:[\w-]+ ){0,3}(?:receipts?|records?|notes?|documentation|results?|reports?)\b", 2.0),
+    # Formulary: "the plan left it off the list", which the benefit-exclusion words beside it explain.
+    ("formulary_exclusion", r"\b(?:left|kept|took|removed) (?:it|them|this drug|the drug|[\w-]+) off (?:the|its|our|your plan's|the plan's) (?:drug )?list\b", 2.0),
+    # Timely filing: "Claim received 158 days after the date filled".
+    ("timely_filing", r"\breceived \d+ (?:calendar )?days after the (?:date (?:filled|of service|of the fill)|fill date|service date)", 2.0),
 ]

@@ -182,7 +182,8 @@ def rights_notice_start(text: str) -> int:
         (m.start() for m in _RIGHTS_HEADINGS.finditer(text) if m.start() >= floor and not _continues_sentence(text, m.start())),
         len(text),
     )
-    offers = (m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading))
+    # "... so that you and your doctor can decide whether to appeal" explains the letter; it offers nothing.
+    offers = (m.start() for m in _APPEAL_OFFER.finditer(text, floor, heading) if not re.search(r"\bwhether\b", m.group()))
     offer = next((o for o in offers if not _PREVIEW.search(text[max(0, o - 30) : o])), heading)
     if offer == heading:
         return heading

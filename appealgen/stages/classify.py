@@ -25,15 +25,23 @@ _NEGATED = re.compile(
 # appropriate") states what could change the decision, not why it was made.
 # "the letter of medical necessity" names a document the provider sent, not a reason.
 _DOCUMENT_NAME = re.compile(r"\b(?:letter|statement|certificate) of\s+$", re.IGNORECASE)
-# "... is available for denials based on medical necessity": a kind of decision named, not this one's reason.
-_HEDGED = re.compile(r"\b(?:if|unless|whether|why|(?:denials|decisions|cases) (?:based on|about|involving))\b[^.;:]*$", re.IGNORECASE)
+# "... is available for denials based on medical necessity", "claims denied for eligibility should be
+# corrected": a kind of decision named, not this one's reason; "this is not a finding that the medicine
+# is not medically necessary" says what the decision is not.
+_HEDGED = re.compile(
+    r"\b(?:if|unless|whether|why|(?:denials|decisions|cases) (?:based on|about|involving)|(?:claims|requests|services) denied (?:for|because of|due to)"
+    r"|not an? (?:finding|decision|determination|judgment) (?:that|about|on))\b[^.;:]*$",
+    re.IGNORECASE,
+)
 _THRESHOLD = 1.5
 # The learned reason model answers only when it is at least this sure (see _learned_basis).
 _LEARNED_FLOOR = 0.3
 # "Your plan does not cover services that are experimental": in one sentence, the exclusion
 # is how the experimental-treatment decision is applied, not a second reason; likewise a
 # guideline that "requires" a setting states a site-of-care reason, not a clinical one.
-_SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational"}, "medical_necessity": {"site_of_care"}}
+# "A drug that is not on the list is not covered under your plan's prescription benefit": beside a
+# formulary cue, the benefit words say what leaving a drug off the list means.
+_SUBSUMED_BY = {"benefit_exclusion": {"experimental_investigational", "formulary_exclusion"}, "medical_necessity": {"site_of_care"}}
 # "Payment was not received by the end of the grace period" is about premiums, not records.
 _VETO = {
     # "A request for reconsideration of this claim must be received within 90 days": an appeal deadline.
@@ -197,9 +205,7 @@ def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
         (basis, weight * scale, m)
         for basis, pattern, weight in _COMPILED
         for m in pattern.finditer(text)
-        if not _NEGATED.search(text[max(0, m.start() - 40) : m.start()])
-        and not _DOCUMENT_NAME.search(text[max(0, m.start() - 20) : m.start()])
-        and not _HEDGED.search(text[max(0, m.start() - 80) : m.start()])
+        if not _qualified(text, m.start())
     ]
     found = _most_specific(matches)
     present = {basis for basis, _ in found}
@@ -208,6 +214,17 @@ def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
         for (basis, weight), (count, first) in found.items()
         if not (present & _SUBSUMED_BY.get(basis, set()) or (basis in _VETO and _VETO[basis].search(text)))
     )
+
+
+def _qualified(text: str, at: int) -> bool:
+    """Whether the words before a cue negate, hedge or name it ("not based on", "if", "letter of").
+
+    A line break counts as a space there, as it does in the rules.
+    """
+    def before(n: int) -> str:
+        return re.sub(r"\s+", " ", text[max(0, at - n) : at])
+
+    return bool(_NEGATED.search(before(40)) or _DOCUMENT_NAME.search(before(20)) or _HEDGED.search(before(80)))
 
 
 def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], tuple[int, int]]:

@@ -417,6 +417,62 @@ class TestClassifyGeneralises:
                 "CO-189: an unlisted code was billed where a specific code exists.\n")
         assert _bases(text) == ["coding_billing_error"]
 
+    @pytest.mark.parametrize(
+        ("sentence", "basis"),
+        [
+            # Wordings of a later batch of writers (dev17), said here in other words; the rules
+            # before it read none of them.
+            ("No approval had been asked for or given for this drug before it was filled.", "prior_authorization_required"),
+            ("No prior authorization request for Repatha has been sent to us by your doctor.",
+             "prior_authorization_required"),
+            ("This decision is about the missing approval only.", "prior_authorization_required"),
+            ("Repatha needs advance approval through our pharmacy prior authorization program before your plan covers it.",
+             "prior_authorization_required"),
+            ("Using Ozempic to lose weight is outside the uses the FDA has approved.", "off_label"),
+            ("Otezla is being asked for a use the FDA has not approved.", "off_label"),
+            ("That is 8 doses, not 16, so the number of doses asked for is more than the amount Medicare allows.",
+             "quantity_limit"),
+            ("The claim form came without the itemized receipt from the pharmacy.", "missing_information"),
+            ("Line 2 shows 300 units billed for 300 mg, but the code is per 10 mg.", "coding_billing_error"),
+            ("The records do not show that a daily pill for the whole body is needed now.", "medical_necessity"),
+            ("These results do not show the bone loss that our coverage rules for Prolia require.", "medical_necessity"),
+        ],
+    )
+    def test_later_writers_wordings(self, sentence: str, basis: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    def test_a_kind_of_denial_named_across_a_line_break_is_no_reason(self) -> None:
+        # The hedge reads the words before a cue with line breaks as spaces, as the rules do.
+        text = ("Claim denied: it reached us 200 days after the date of service, past the 90-day filing limit.\n"
+                "Under your provider agreement, claims denied for\neligibility or coordination of benefits should be "
+                "corrected and sent again.")
+        assert _bases(text) == ["timely_filing"]
+
+    def test_what_the_decision_is_not_is_no_reason(self) -> None:
+        text = ("We cannot approve this request because we did not receive the biopsy report we asked for. "
+                "This is not a finding that the drug is wrong for you or that it is not medically necessary.")
+        assert _bases(text) == ["missing_information"]
+
+    def test_benefit_words_explaining_a_drug_list_are_the_formulary_reason(self) -> None:
+        text = ("We cannot approve Xolair. The plan left it off the drug list, and a drug that is not on the list is "
+                "not covered under your plan's prescription benefit.")
+        assert _bases(text) == ["formulary_exclusion"]
+
+    def test_an_approval_to_get_first_is_no_step(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("We cannot pay this claim. Your plan covers this medicine only after your doctor gets approval from "
+                "the plan, and none was on file for the fill date.")
+        assert _bases(text) == ["prior_authorization_required"]
+
+    def test_explaining_a_letter_so_you_can_decide_whether_to_appeal_is_no_rights_notice(self) -> None:
+        text = ("Dear Member:\nWe reviewed the request your doctor sent for a gene therapy infusion, with the records "
+                "from the treatment center.\nThe parts below quote the guideline we used and explain how it applies, "
+                "so that you and your doctor can decide whether to appeal.\n"
+                "The antibody test is positive, so the infusion does not meet the medical necessity criteria.\n\n"
+                "YOUR RIGHT TO APPEAL\nYou may appeal within 180 days.")
+        assert _bases(text) == ["medical_necessity"]
+
     def test_bulleted_appeal_routes_are_boilerplate(self) -> None:
         text = ("The claim was received 410 days after the date of service, past the 365-day filing limit.\n"
                 "- Denials based on medical necessity or on an out-of-network status follow the appeal process.\n")
