@@ -39,7 +39,11 @@ _MEMBER_LABEL = re.compile(
     + _ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
     + r"|(?:^|[ \t]{2,})[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*(?:[:#]|\.{3,})[ \t]*"
-    + _ID_VALUE,
+    + _ID_VALUE
+    # "Member: Conor B. Ashworth ID: XDF882104937", "PATIENT: DUPREE, CALVIN CONTRACT #: ZJH8834102176": the
+    # id after the member's name on the member's line (reading collapses the columns' spaces to one).
+    + r"|^[ \t]*(?:member|patient|customer|enrollee|subscriber|beneficiary)(?: name)?[ \t]*:[^\n:]{1,60}?[ \t]"
+    r"(?P<owner2>[A-Z][\w&.-]*[ \t]+)?(?:[Il]D|contract)[ \t]*(?:number|no\.?|#)?[ \t]*[:#][ \t]*" + _ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
 _STATE_ID_LABEL = re.compile(
@@ -272,10 +276,13 @@ def _member_id(text: str, spans: dict[str, Span]) -> str | None:
     pos = 0
     while (m := _MEMBER_LABEL.search(text, pos)) is not None:
         pos = m.end()
-        if m.group("owner") and _NOT_MEMBER_OWNER.search(m.group("owner")):
-            pos = m.end("owner")  # "Aetna Medicare member ID:": read on from "member ID"
+        owner = m.group("owner") or m.group("owner2")
+        if owner and _NOT_MEMBER_OWNER.search(owner):
+            # "Aetna Medicare member ID:", "Medicaid Member ID:": read on from the owner's second word.
+            pos = m.start("owner") + len(owner.split()[0]) if m.group("owner") else m.end()
             continue
-        group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i) and i != m.re.groupindex["owner"])
+        owners = {m.re.groupindex["owner"], m.re.groupindex["owner2"]}
+        group = next(i for i in range(1, (m.lastindex or 1) + 1) if m.group(i) and i not in owners)
         value = m.group(group)
         if re.search(r"\d", value) and not DATE_RE.fullmatch(value):
             spans["member_id"] = match_span(m, group)

@@ -493,6 +493,23 @@ class TestExtractAddresses:
         facts = _facts(text)
         assert (facts.state, facts.member_id) == ("MO", "112847930")
 
+    @pytest.mark.parametrize(
+        ("line", "member_id"),
+        [
+            # The id after the member's name on one line: reading collapses the columns' spaces.
+            ("Member:    Jane Q. Sample-Doe          ID: XQF551208844", "XQF551208844"),
+            ("PATIENT: SAMPLE-DOE, JANE Q      CONTRACT #: ZQB5520198443", "ZQB5520198443"),
+            ("Customer name: Jane Q. Sample       Cigna ID: 551208844-02", "551208844-02"),
+            # An owner the rules refuse ("Medicaid") gives way to the "Member ID" after it.
+            ("Medicaid Member ID:   5512088440", "5512088440"),
+            # Another number's label on the member's line is not the member id.
+            ("Member: Jane Q. Sample      Claim ID: 2026551208844\nMember ID: W55120884", "W55120884"),
+        ],
+    )
+    def test_the_member_id_on_the_members_line(self, line: str, member_id: str) -> None:
+        text = f"Molina Healthcare\nPharmacy Department\n\n{line}\n\nWe cannot approve this request."
+        assert _facts(text).member_id == member_id
+
     def test_a_unit_in_the_members_street_line_is_not_a_senders_department(self) -> None:
         text = ("Ambetter of Tennessee\nMember Reimbursement Unit, P.O. Box 5010, Farmington, MO 63640-5010\n\n"
                 "July 9, 2026\n\nJane Q. Sample\n3915 Brainerd Road, Unit C\nChattanooga, TN 37411\n\n"
