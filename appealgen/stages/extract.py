@@ -210,11 +210,15 @@ def _payer(text: str, boundary: int, spans: dict[str, Span]) -> tuple[str | None
 
 
 def _plan_type(text: str, boundary: int, payer: str | None) -> PlanType:
-    decision = text[:boundary]
+    # The signals' capitals tell "Part D" from "part d"; a line in capitals only ("ANTHEM MEDICARE
+    # ADVANTAGE (PPO)", a remittance's header) carries no case, so there they match in any case,
+    # save the Part D words: a PBM heads any client's letter "COVERAGE DETERMINATION".
+    mixed, capitals = _split_capital_lines(text)
     scores: dict[str, float] = {}
     for plan_type, pattern, weight in _PLAN_SIGNALS:
-        inside = len(re.findall(pattern, decision))
-        outside = len(re.findall(pattern, text)) - inside
+        caps = capitals if plan_type != "medicare_part_d" else ""
+        inside = len(re.findall(pattern, mixed[:boundary])) + len(re.findall(pattern, caps[:boundary], re.IGNORECASE))
+        outside = len(re.findall(pattern, mixed)) + len(re.findall(pattern, caps, re.IGNORECASE)) - inside
         if inside or outside:
             scores[plan_type] = scores.get(plan_type, 0.0) + weight * (min(inside, 3) + 0.3 * min(outside, 3))
     entry = payer_directory().get(payer) if payer else None
@@ -225,6 +229,17 @@ def _plan_type(text: str, boundary: int, payer: str | None) -> PlanType:
     if score < 0.4:
         return "unknown"  # only passing mentions (a rights notice's, a PBM's "plan sponsor")
     return cast(PlanType, best)
+
+
+def _split_capital_lines(text: str) -> tuple[str, str]:
+    """The text with its all-capital lines blanked, and with its other lines blanked (offsets kept)."""
+    mixed, capitals = [], []
+    for line in text.split("\n"):
+        caps = any(ch.isalpha() for ch in line) and not any(ch.islower() for ch in line)
+        blank = " " * len(line)
+        mixed.append(blank if caps else line)
+        capitals.append(line if caps else blank)
+    return "\n".join(mixed), "\n".join(capitals)
 
 
 _FIELD_START = re.compile(r"^\s*[A-Z][\w ]{0,30}:")

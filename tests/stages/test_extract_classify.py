@@ -494,6 +494,19 @@ class TestExtractAddresses:
         assert (facts.state, facts.member_id) == ("MO", "112847930")
 
     @pytest.mark.parametrize(
+        ("header", "plan_type"),
+        [
+            ("ANTHEM BLUE CROSS AND BLUE SHIELD MEDICAID\nKENTUCKY MEDICAID MANAGED CARE", "medicaid_managed_care"),
+            ("PRODUCT: ANTHEM MEDICARE ADVANTAGE (PPO)    PATIENT ACCT: 20-77135", "medicare_advantage"),
+            # A PBM heads any client's letter so; in capitals it says nothing of Medicare.
+            ("EXPRESS SCRIPTS\nCOVERAGE DETERMINATION NOTICE", "unknown"),
+        ],
+    )
+    def test_a_header_in_capitals_still_names_the_plan(self, header: str, plan_type: str) -> None:
+        text = f"{header}\n\nMember ID: W55120884\n\nWe cannot approve this request for Xolair."
+        assert _facts(text).plan_type == plan_type
+
+    @pytest.mark.parametrize(
         ("line", "member_id"),
         [
             # The id after the member's name on one line: reading collapses the columns' spaces.
