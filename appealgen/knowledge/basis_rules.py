@@ -38,7 +38,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      r"first[- ]line|prerequisite (?:drug|therapy)|"
      r"must (?:first )?(?:try|have tried|use)|(?:requires?|required) (?:that )?(?:you |members? )?(?:to )?(?:first )?(?:try|use)|try \w+ first|"
      r"(?:do|does|did) not show (?:that you (?:have )?(?:tried|used|taken)|an? (?:prior )?trial of)|have tried \w+ for at least|"
-     r"before (?:it|we|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
+     r"before (?:it|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?(?! list)", 1.0),
     ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)(?! (?:a |an |any )?(?:request for|prior authori|authori|approval|precert))|"
      r"not (?:been )?received|"
@@ -308,4 +308,20 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("formulary_exclusion", r"\b(?:left|kept|took|removed) (?:it|them|this drug|the drug|[\w-]+) off (?:the|its|our|your plan's|the plan's) (?:drug )?list\b", 2.0),
     # Timely filing: "Claim received 158 days after the date filled".
     ("timely_filing", r"\breceived \d+ (?:calendar )?days after the (?:date (?:filled|of service|of the fill)|fill date|service date)", 2.0),
+    # dev18 wordings. Prior authorization: "your plan must approve Altuviiio before it is given, and nobody
+    # asked us for that approval", "our records show no prior authorization request from the pharmacy".
+    ("prior_authorization_required", r"(?:must|has to|needs? to) approve (?:[\w-]+ ){0,3}before|\bnobody asked (?:us |the plan )?for (?:that |an? |the |any )?(?:approval|authori[sz]ation)|"
+     r"\bno (?:prior |advance )?(?:authori[sz]ation|approval|precertification) requests? (?:from|for|on file)\b", 2.0),
+    # Benefit exclusion: "your group did not buy the Gene and Cellular Therapy Rider", "the exclusion applies".
+    ("benefit_exclusion", r"(?:did not|does not|chose not to) (?:buy|purchase|add|elect|carry) (?:the |a |an |this )?(?:[\w&-]+ ){0,5}rider\b|\bthe exclusion applies\b", 2.0),
+    # Off-label: "a condition that is not among its approved uses", "not a use that the U.S. Food and Drug
+    # Administration (FDA) has approved".
+    ("off_label", r"not among (?:its|the|the drug's) (?:FDA[- ])?(?:approved|labeled|label) (?:uses|indications)|"
+     r"not a use (?:that )?(?:the )?(?:U\.S\. )?(?:FDA|Food and Drug Administration)(?: \(FDA\))? has approved", 2.0),
+    # Quantity: "the Plan's dispensing limit for HYMPAVZI is 4 Pens", "which is twice that limit", "Aimovig
+    # is limited to one 140 mg/mL autoinjector per 28 days".
+    ("quantity_limit", r"\bdispensing limit\b|\b(?:twice|two times|three times|double) (?:that|the|this|your plan's|the plan's) (?:limit|amount)\b|"
+     r"\bis limited to (?:one|two|three|four|\d+)\b[^.]{0,40}?\b(?:per|every|each|a) (?:\d+ )?(?:days?|weeks?|months?)\b", 2.0),
+    # Step therapy: "your records and pharmacy claims show you have not tried Hemlibra".
+    ("step_therapy", r"\bshows? (?:that )?you have not (?:yet )?(?:tried|used|taken|had a trial of)\b", 2.0),
 ]

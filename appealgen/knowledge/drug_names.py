@@ -96,7 +96,9 @@ _FORM_AFTER = re.compile(
 )
 _REQUEST_LINE = re.compile(
     r"^[ \t]*(?:\d+[ \t]+)?(?:re|regarding|subject|(?:requested |billed )?(?:service|drug|medication|medicine|prescription|treatment|item)s?"
-    r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|request|billed)[ \t]*(?::|\.{3,})[ \t]*([^\n]{3,120})$",
+    r"(?: requested| billed| name| injection|/service| (?:you |we were )?(?:asked for|requested))?|requested|request|billed)"
+    # "Drug requested       ELOCTATE [...]": a two-column field has no colon (reading keeps one space).
+    r"(?:[ \t]*(?::|\.{3,})|(?<=(?:drug|tion|cine|vice|ment) requested)(?=[ \t]+[A-Z]))[ \t]*([^\n]{3,120})$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "Subject: Simponi Aria infusion": a second capitalised word before the form is part of the name.

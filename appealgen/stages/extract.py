@@ -147,6 +147,7 @@ _CARC = re.compile(
     r"|\b(?:RARC|remark code)s?[ \t]*[:#]?[ \t]*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
     re.IGNORECASE,
 )
+_CARC_KEY = re.compile(r"^[ \t]*(\d{1,3})[ \t]+[-:][ \t]+[A-Z][a-z]+(?:[ /,][a-z/-]+){2,}", re.MULTILINE)
 _RARC = re.compile(r"(?<![-\w])(?:MA|M|N)\d{1,3}\b")
 
 
@@ -339,6 +340,10 @@ def _codes(text: str) -> Codes:
         for rarc in _RARC.finditer(text, m.end(), line_end if line_end >= 0 else len(text)):
             if rarc.group(0).upper() not in found.carc:
                 found.carc.append(rarc.group(0).upper())
+    # A remittance's key to its codes, one per line: "242 - Services not provided by network providers."
+    for m in _CARC_KEY.finditer(text):
+        if m.group(1) in codeset.carc_table() and m.group(1) not in found.carc:
+            found.carc.append(m.group(1))
     for m in codeset.ICD10_RE.finditer(text):
         if "." not in m.group(0) and m.group(0).upper() in found.carc:
             continue  # a remark code ("CO-11, M76"), however much it looks like a diagnosis category

@@ -301,6 +301,18 @@ class TestClassifyGeneralises:
         monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
         assert _bases(sentence)[:1] == [basis]
 
+    def test_a_remittances_key_to_its_codes_lists_them(self) -> None:
+        text = ("Line Code Billed Paid Adj\n1 J3590 6,215.00 0.00 242, 197\n\n"
+                "242 - Services not provided by network/primary care providers.\n"
+                "197 - Precertification/authorization/notification absent.\n")
+        assert set(_facts(text).codes.carc) == {"242", "197"}
+
+    def test_a_two_column_drug_field_names_the_drug(self) -> None:
+        text = ("Specialty Drug Review\n\nMember ID: W55120884\n"
+                "Drug requested       ELOCTATE [Antihemophilic Factor (Recombinant), Fc Fusion Protein]\n"
+                "3000 IU vials, weekly\n\nWe cannot approve home infusion for this drug.")
+        assert _facts(text).drug == "eloctate"
+
     @pytest.mark.parametrize(
         ("header", "plan_type"),
         [
@@ -436,11 +448,28 @@ class TestClassifyGeneralises:
             ("Line 2 shows 300 units billed for 300 mg, but the code is per 10 mg.", "coding_billing_error"),
             ("The records do not show that a daily pill for the whole body is needed now.", "medical_necessity"),
             ("These results do not show the bone loss that our coverage rules for Prolia require.", "medical_necessity"),
+            # dev18's, likewise.
+            ("Your plan must approve Advate before it is given, and nobody asked us for that approval.",
+             "prior_authorization_required"),
+            ("Our records show no prior authorization request from the pharmacy for any date this year.",
+             "prior_authorization_required"),
+            ("Your employer did not buy the Gene Therapy Rider, so the exclusion applies.", "benefit_exclusion"),
+            ("Aimovig is being asked for a condition that is not among its approved uses.", "off_label"),
+            ("Daily use to prevent bleeds is not a use that the Food and Drug Administration has approved.", "off_label"),
+            ("The plan's dispensing limit for this pen is 4 pens per 28 days.", "quantity_limit"),
+            ("Aimovig is limited to one autoinjector per 28 days.", "quantity_limit"),
+            ("Your pharmacy claims show you have not tried Hemlibra.", "step_therapy"),
         ],
     )
     def test_later_writers_wordings(self, sentence: str, basis: str, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
         assert _bases(f"Member ID: Q88120455\n\nWe cannot approve this request. {sentence}") == [basis]
+
+    def test_checking_a_claim_before_paying_it_is_no_step(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)  # the rules alone
+        text = ("We check three things before we pay a member's claim, including that the person was covered on "
+                "the fill date. Your coverage ended on June 30, 2026, before the fill date.")
+        assert _bases(text) == ["eligibility"]
 
     def test_a_kind_of_denial_named_across_a_line_break_is_no_reason(self) -> None:
         # The hedge reads the words before a cue with line breaks as spaces, as the rules do.
