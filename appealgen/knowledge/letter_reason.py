@@ -242,3 +242,35 @@ def cue_features(sents: list[Sentence], stated: list[set[str]], rule: Span | Non
             float(s.text.endswith("?")), float(s.text.endswith(":")),
         ))
     return rows
+
+
+_CELL_LABEL = re.compile(ocr_tolerant(r"^(?:why (?:not paid|denied)|(?:denial )?reason|explanation)\s*:\s*"), re.IGNORECASE)
+
+
+def pipe_cell(text: str, span: Span, cue_at: Callable[[int, int], int | None]) -> Span:
+    """The cell of a "|"-ruled table that states the reason, when the chosen reason is such a table.
+
+    A ruled table has no full stops, so its rows read as one sentence and a reason chosen there
+    would take the whole table ("| 1 | 09/08/2026 | J9355 | ... | Why not paid: 440 units billed for
+    440 mg; code is per 10 mg | | 2 | ..."). The reason is the cell that holds a basis's words,
+    without its label. Anything else is returned as it is.
+
+    Args:
+        cue_at: where the first basis cue between two offsets of text starts, None if there is none.
+    """
+    if span.text.count("|") < 4:
+        return span
+    at = cue_at(span.start, span.end)
+    if at is None:
+        return span
+    start, end = text.rfind("|", span.start, at) + 1, text.find("|", at, span.end)
+    if start <= 0:
+        return span
+    end = span.end if end < 0 else end
+    # The table's closing rule ("+----+----+") is no part of the text after it.
+    rule = re.match(r"(?:\s*[-+=]{3,}[-+=| ]*)+\s*", text[start:end])
+    start += rule.end() if rule else len(text[start:end]) - len(text[start:end].lstrip())
+    if label := _CELL_LABEL.match(text[start:end]):
+        start += label.end()
+    end = start + len(text[start:end].rstrip())
+    return Span(start=start, end=end, text=text[start:end]) if end - start >= 8 else span

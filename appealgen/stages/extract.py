@@ -18,11 +18,11 @@ from appealgen.knowledge.letter_layout import (
     rights_notice_start,
     sentences,
 )
-from appealgen.knowledge.letter_reason import reason_span
+from appealgen.knowledge.letter_reason import pipe_cell, reason_span
 from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.states import STATE_NAMES
 from appealgen.models import Codes, DenialFacts, ParsedDocument, PlanType, Span
-from appealgen.stages.classify import stated_bases
+from appealgen.stages.classify import first_cue, stated_bases
 from appealgen.stages.date_picker import shipped_date_picker
 from appealgen.stages.reason_selector import shipped_selector
 
@@ -178,6 +178,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     selector = shipped_selector()
     reason = selector.select(text, sents, stated_bases) if selector else reason_span(text, sents, stated_bases)
     if reason:
+        reason = pipe_cell(text, reason, lambda start, end: first_cue(text, sents, start, end))
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None
     facts.stated_deadline_days = _deadline(text, spans)

@@ -261,3 +261,34 @@ def test_line_bounds() -> None:
     assert text[slice(*line_bounds(text, text.index("first"), text.index("here")))] == "first line\nsecond line here"
     assert text[slice(*line_bounds(text, text.index("last")))] == "last"  # the last line has no newline
     assert line_bounds(text, 0) == (0, text.index("\n"))
+
+
+class TestPipeCell:
+    """A reason chosen inside a "|"-ruled table is the cell that states it."""
+
+    TABLE = ("Summary of this claim\n"
+             "+------+------------+-------+--------------------------------------------------+\n"
+             "| Line | Date       | Code  | Item                                             |\n"
+             "| 1    | 09/08/2026 | J9355 | trastuzumab 440 mg                               |\n"
+             "|      |            |       | Why not paid: 600 units billed for 600 mg; code is per 10 mg |\n"
+             "| 2    | 09/08/2026 | 96413 | Chemo infusion, first hour                       |\n"
+             "+------+------------+-------+--------------------------------------------------+\n"
+             "What this means for you\n")
+
+    def _cell(self, text: str) -> str:
+        from appealgen.knowledge.letter_reason import pipe_cell
+        from appealgen.models import Span
+        from appealgen.stages.classify import first_cue
+
+        sents = sentences(text)
+        start, end = text.index("+---"), text.rindex("+") + 1
+        span = pipe_cell(text, Span(start=start, end=end, text=text[start:end]), lambda a, b: first_cue(text, sents, a, b))
+        assert text[span.start : span.end] == span.text
+        return span.text
+
+    def test_the_cell_with_the_reason_without_its_label(self) -> None:
+        assert self._cell(self.TABLE) == "600 units billed for 600 mg; code is per 10 mg"
+
+    def test_a_table_without_a_reason_is_left_whole(self) -> None:
+        text = self.TABLE.replace("Why not paid: 600 units billed for 600 mg; code is per 10 mg", "Paid in full")
+        assert self._cell(text).startswith("+---") and self._cell(text).endswith("+")
