@@ -287,41 +287,41 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      r"\b(?:codes?|HCPCS|NDC)\b[^.]{0,30}\bmust (?:describe|match|agree with|correspond to) (?:the same|each other|one another)|"
      # dev17: a claim line's cell "440 units billed for 440 mg; code is per 10 mg".
      r"\bcode is (?:billed |reported )?per \d+ ?(?:mg|mcg|units?|mL)\b|\b\d+ units billed for \d+ ?(?:mg|mcg|mL)\b", 2.0),
-    # dev17 wordings. Prior authorization: "covers this medicine only after your prescriber gets approval",
-    # "Prolia is a Part B drug that this plan covers only when it has been approved before it is given",
-    # "no approval had been asked for or given", "no prior authorization request for Repatha has been sent",
-    # "this decision is about the missing approval only".
+    # Wordings of the dev17 and dev18 writers. Prior authorization: "covers this medicine only after your
+    # prescriber gets approval", "Prolia is a Part B drug that this plan covers only when it has been approved
+    # before it is given", "no approval had been asked for or given", "no prior authorization request for
+    # Repatha has been sent", "this decision is about the missing approval only"; "your plan must approve
+    # Altuviiio before it is given, and nobody asked us for that approval", "no prior authorization request
+    # from the pharmacy".
     ("prior_authorization_required", r"only (?:after|once|when|if)(?: [\w'-]+){0,3} (?:gets?|obtains?|receives?) (?:an? |the |our |prior |advance )*(?:approval|authori[sz]ation|precertification)|"
      r"covers? (?:[\w-]+ )?only (?:when|if|after|once) (?:it|they|this|the (?:drug|medicine|medication|service)) (?:has|have) been (?:approved|authori[sz]ed|pre-?approved) before|"
      r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) (?:had|has|was) (?:been )?(?:asked for|requested|given|granted|sent)|"
      r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) request(?: [\w-]+){0,3} (?:has|had|was) (?:been )?(?:sent|submitted|made|received)|"
-     r"\bthe missing (?:prior )?(?:approval|authori[sz]ation|precertification)\b", 2.0),
+     r"\bthe missing (?:prior )?(?:approval|authori[sz]ation|precertification)\b|"
+     r"(?:must|has to|needs? to) approve (?:[\w-]+ ){0,3}before|\bnobody asked (?:us |the plan )?for (?:that |an? |the |any )?(?:approval|authori[sz]ation)|"
+     r"\bno (?:prior |advance )?(?:authori[sz]ation|approval|precertification) requests? (?:from|for|on file)\b", 2.0),
     # Off-label: "using Ozempic for weight loss is outside the uses the FDA has approved", "a use the FDA
-    # has not approved", "uses that are not FDA-approved".
+    # has not approved", "uses that are not FDA-approved"; "a condition that is not among its approved uses",
+    # "not a use that the U.S. Food and Drug Administration (FDA) has approved".
     ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:that )?(?:the )?(?:FDA|Food and Drug Administration) (?:has )?approved|"
-     r"\ba use (?:that )?the (?:FDA|Food and Drug Administration) has not approved|\buses? (?:that (?:are|is) )?not FDA[- ]approved\b", 2.0),
-    # Quantity: "the number of doses asked for is more than the amount Medicare allows".
-    ("quantity_limit", r"more than the (?:amount|number|quantity|doses?)(?: [\w-]+){0,2} (?:allows?|covers?|permits?|pays? for)\b", 2.0),
+     r"\ba use (?:that )?the (?:FDA|Food and Drug Administration) has not approved|\buses? (?:that (?:are|is) )?not FDA[- ]approved\b|"
+     r"not among (?:its|the|the drug's) (?:FDA[- ])?(?:approved|labeled|label) (?:uses|indications)|"
+     r"not a use (?:that )?(?:the )?(?:U\.S\. )?(?:FDA|Food and Drug Administration)(?: \(FDA\))? has approved", 2.0),
+    # Quantity: "the number of doses asked for is more than the amount Medicare allows"; "the Plan's
+    # dispensing limit for HYMPAVZI is 4 Pens", "which is twice that limit", "Aimovig is limited to one
+    # 140 mg/mL autoinjector per 28 days".
+    ("quantity_limit", r"more than the (?:amount|number|quantity|doses?)(?: [\w-]+){0,2} (?:allows?|covers?|permits?|pays? for)\b|"
+     r"\bdispensing limit\b|\b(?:twice|two times|three times|double) (?:that|the|this|your plan's|the plan's) (?:limit|amount)\b|"
+     r"\bis limited to (?:one|two|three|four|\d+)\b[^.]{0,40}?\b(?:per|every|each|a) (?:\d+ )?(?:days?|weeks?|months?)\b", 2.0),
     # Missing information: "the form also came without the itemized pharmacy receipt ... that we require".
     ("missing_information", r"\b(?:came|arrived|was sent|were sent|was submitted) without (?:the |an? |any )?(?:[\w-]+ ){0,3}(?:receipts?|records?|notes?|documentation|results?|reports?)\b", 2.0),
     # Formulary: "the plan left it off the list", which the benefit-exclusion words beside it explain.
     ("formulary_exclusion", r"\b(?:left|kept|took|removed) (?:it|them|this drug|the drug|[\w-]+) off (?:the|its|our|your plan's|the plan's) (?:drug )?list\b", 2.0),
     # Timely filing: "Claim received 158 days after the date filled".
     ("timely_filing", r"\breceived \d+ (?:calendar )?days after the (?:date (?:filled|of service|of the fill)|fill date|service date)", 2.0),
-    # dev18 wordings. Prior authorization: "your plan must approve Altuviiio before it is given, and nobody
-    # asked us for that approval", "our records show no prior authorization request from the pharmacy".
-    ("prior_authorization_required", r"(?:must|has to|needs? to) approve (?:[\w-]+ ){0,3}before|\bnobody asked (?:us |the plan )?for (?:that |an? |the |any )?(?:approval|authori[sz]ation)|"
-     r"\bno (?:prior |advance )?(?:authori[sz]ation|approval|precertification) requests? (?:from|for|on file)\b", 2.0),
-    # Benefit exclusion: "your group did not buy the Gene and Cellular Therapy Rider", "the exclusion applies".
+    # dev18 wordings. Benefit exclusion: "your group did not buy the Gene and Cellular Therapy Rider",
+    # "the exclusion applies".
     ("benefit_exclusion", r"(?:did not|does not|chose not to) (?:buy|purchase|add|elect|carry) (?:the |a |an |this )?(?:[\w&-]+ ){0,5}rider\b|\bthe exclusion applies\b", 2.0),
-    # Off-label: "a condition that is not among its approved uses", "not a use that the U.S. Food and Drug
-    # Administration (FDA) has approved".
-    ("off_label", r"not among (?:its|the|the drug's) (?:FDA[- ])?(?:approved|labeled|label) (?:uses|indications)|"
-     r"not a use (?:that )?(?:the )?(?:U\.S\. )?(?:FDA|Food and Drug Administration)(?: \(FDA\))? has approved", 2.0),
-    # Quantity: "the Plan's dispensing limit for HYMPAVZI is 4 Pens", "which is twice that limit", "Aimovig
-    # is limited to one 140 mg/mL autoinjector per 28 days".
-    ("quantity_limit", r"\bdispensing limit\b|\b(?:twice|two times|three times|double) (?:that|the|this|your plan's|the plan's) (?:limit|amount)\b|"
-     r"\bis limited to (?:one|two|three|four|\d+)\b[^.]{0,40}?\b(?:per|every|each|a) (?:\d+ )?(?:days?|weeks?|months?)\b", 2.0),
     # Step therapy: "your records and pharmacy claims show you have not tried Hemlibra".
     ("step_therapy", r"\bshows? (?:that )?you have not (?:yet )?(?:tried|used|taken|had a trial of)\b", 2.0),
 ]
