@@ -87,7 +87,7 @@ _WORD_NUMBERS = {
 # A dollar amount in a claim row: "$4,190.00" or "4,190.00".
 _STATE_ZIP = re.compile(r"\b([A-Z]{2})\s+(\d{5})(?:-\d{4})?\b")
 _PLAN_SIGNALS: list[tuple[str, str, float]] = [
-    ("medicare_part_d", r"\bPart D\b|prescription drug plan|\bPDP\b|coverage determination|redetermination", 3.0),
+    ("medicare_part_d", r"\bPart D\b|Medicare prescription drug plan|Prescription Drug Plan|\bPDP\b|coverage determination|redetermination", 3.0),
     ("medicare_advantage", r"Medicare Advantage|Medicare (?:health )?plan|\bMA(?:-PD)?\b plan|Part C\b|"
      r"\b(?:HMO|PPO)(?:-POS)? (?:plan )?(?:\(Medicare|Medicare)|Gold Plus|Medicare Advantage Organization|"
      r"organization determination", 2.5),

@@ -536,6 +536,18 @@ class TestExtractAddresses:
         assert _facts(text).plan_type == plan_type
 
     @pytest.mark.parametrize(
+        ("sentence", "plan_type"),
+        [
+            # "a prescription drug plan" in lower case is any plan's drug coverage, not Medicare's.
+            ("Ask your employer's benefits office whether a prescription drug plan is offered separately.", "unknown"),
+            ("This notice comes from your Medicare Prescription Drug Plan.", "medicare_part_d"),
+        ],
+    )
+    def test_a_drug_plan_in_lower_case_is_not_part_d(self, sentence: str, plan_type: str) -> None:
+        text = f"Member ID: W55120884\n\nWe cannot approve this request for Ibrance. {sentence}"
+        assert _facts(text).plan_type == plan_type
+
+    @pytest.mark.parametrize(
         ("line", "member_id"),
         [
             # The id after the member's name on one line: reading collapses the columns' spaces.
