@@ -207,6 +207,8 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("eligibility", r"is (?:[\w-]+'s |your |the |his |her |their )?primary (?:coverage|plan|payer|insurer)|birthday (?:rule|falls earlier)", 2.0),
     # dev9 (three writers the rules had not read): the same bases in still other words.
     ("off_label", r"not (?:one of )?(?:its|the|their|an?) (?:FDA[- ])?(?:approved|labeled|label) (?:uses?|indications?)|"
+     # "a condition that is not among its approved uses" (dev18)
+     r"not among (?:its|the|the drug's) (?:FDA[- ])?(?:approved|labeled|label) (?:uses|indications)|"
      r"(?:covers?|pays? for) (?:[\w-]+ ){0,3}only (?:for|when used for) (?:FDA[- ])?(?:approved|labeled) (?:uses|indications)", 2.0),
     ("eligibility", r"(?:that|the other|another|other|your other) (?:group |health )?plan pays first|"
      r"pays? (?:[\w-]+ ){0,3}(?:only )?after (?:all |the |your )?other (?:insurance|plans?|coverage)|"
@@ -264,14 +266,19 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # dev8 wordings.
     ("off_label", r"not (?:one of )?(?:the )?(?:uses?|conditions?|indications?) (?:on|in|listed (?:on|in)) (?:its|the|the drug's|the product's) (?:FDA[- ])?label|"
      r"not on (?:its|the) (?:FDA[- ])?label|outside (?:of )?(?:its|the) (?:FDA[- ](?:approved )?|approved )?label|"
-     r"not a use (?:that )?the (?:FDA|Food and Drug Administration) has approved", 2.0),
+     # "not a use that the U.S. Food and Drug Administration (FDA) has approved" (dev18)
+     r"not a use (?:that )?(?:the )?(?:U\.S\. )?(?:FDA|Food and Drug Administration)(?: \(FDA\))? has approved", 2.0),
     ("step_therapy", r"(?:given|had|made) (?:\w+ )?(?:a |an )(?:fair|adequate|reasonable) (?:try|trial)|"
      r"first[- ]choice (?:[\w-]+ ){0,2}(?:medicines?|drugs?|treatments?|medications?|options?)", 2.0),
     ("missing_information", r"(?:arrived|came in|was sent|was submitted) (?:with only|without (?:the |any )?(?:[\w-]+ ){0,3}(?:records?|information|documentation|notes|results?|reports?))|"
+     # "the form also came without the itemized pharmacy receipt ... that we require" (dev17)
+     r"\b(?:came|arrived|was sent|were sent|was submitted) without (?:the |an? |any )?(?:[\w-]+ ){0,3}(?:receipts?|records?|notes?|documentation|results?|reports?)\b|"
      r"(?:had|have|has) not (?:yet )?(?:reached us|arrived|been sent(?: to us)?)|nothing (?:had |has )?(?:arrived|been received|came in)", 2.0),
     ("medical_necessity", r"not (?:clinically|medically) (?:warranted|indicated|appropriate|justified)|(?:is|are|were|was) (?:not )?reasonable and necessary", 2.0),
     ("quantity_limit", r"(?:plan's|our|the plan's|your plan's) (?:quantity |dose |dosing )?limit (?:for|on) ", 2.0),
     ("prior_authorization_required", r"requires? (?:[\w ]{1,30} )?to approve (?:[\w()-]+ ){1,4}before (?:it is|they are|you receive|the (?:service|infusion|treatment) is) (?:given|provided|received|dispensed|administered)|"
+     # "your plan must approve Altuviiio before it is given" (dev18)
+     r"(?:must|has to|needs? to) approve (?:[\w-]+ ){0,3}before|"
      r"no record (?:that|of) (?:[\w,]+ ){0,10}(?:asked us to approve|requested (?:prior )?(?:approval|authori[sz]ation))", 2.0),
     ("out_of_network", r"(?:does|do|did) not have a contract with|(?:providers?|doctors?|facilities) outside (?:the |your )?(?:[\w+-]+ ){0,3}network", 2.0),
     ("benefit_exclusion", r"plan does not include (?:coverage for )?(?:drugs|medications|medicines|services|treatments?) (?:used|prescribed|for|to)", 2.0),
@@ -290,31 +297,25 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # Wordings of the dev17 and dev18 writers. Prior authorization: "covers this medicine only after your
     # prescriber gets approval", "Prolia is a Part B drug that this plan covers only when it has been approved
     # before it is given", "no approval had been asked for or given", "no prior authorization request for
-    # Repatha has been sent", "this decision is about the missing approval only"; "your plan must approve
-    # Altuviiio before it is given, and nobody asked us for that approval", "no prior authorization request
-    # from the pharmacy".
+    # Repatha has been sent", "this decision is about the missing approval only"; "nobody asked us for that
+    # approval", "no prior authorization request from the pharmacy".
     ("prior_authorization_required", r"only (?:after|once|when|if)(?: [\w'-]+){0,3} (?:gets?|obtains?|receives?) (?:an? |the |our |prior |advance )*(?:approval|authori[sz]ation|precertification)|"
      r"covers? (?:[\w-]+ )?only (?:when|if|after|once) (?:it|they|this|the (?:drug|medicine|medication|service)) (?:has|have) been (?:approved|authori[sz]ed|pre-?approved) before|"
      r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) (?:had|has|was) (?:been )?(?:asked for|requested|given|granted|sent)|"
      r"no (?:prior |advance )?(?:approval|authori[sz]ation|precertification) request(?: [\w-]+){0,3} (?:has|had|was) (?:been )?(?:sent|submitted|made|received)|"
      r"\bthe missing (?:prior )?(?:approval|authori[sz]ation|precertification)\b|"
-     r"(?:must|has to|needs? to) approve (?:[\w-]+ ){0,3}before|\bnobody asked (?:us |the plan )?for (?:that |an? |the |any )?(?:approval|authori[sz]ation)|"
+     r"\bnobody asked (?:us |the plan )?for (?:that |an? |the |any )?(?:approval|authori[sz]ation)|"
      r"\bno (?:prior |advance )?(?:authori[sz]ation|approval|precertification) requests? (?:from|for|on file)\b", 2.0),
     # Off-label: "using Ozempic for weight loss is outside the uses the FDA has approved", "a use the FDA
-    # has not approved", "uses that are not FDA-approved"; "a condition that is not among its approved uses",
-    # "not a use that the U.S. Food and Drug Administration (FDA) has approved".
+    # has not approved", "uses that are not FDA-approved".
     ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:that )?(?:the )?(?:FDA|Food and Drug Administration) (?:has )?approved|"
-     r"\ba use (?:that )?the (?:FDA|Food and Drug Administration) has not approved|\buses? (?:that (?:are|is) )?not FDA[- ]approved\b|"
-     r"not among (?:its|the|the drug's) (?:FDA[- ])?(?:approved|labeled|label) (?:uses|indications)|"
-     r"not a use (?:that )?(?:the )?(?:U\.S\. )?(?:FDA|Food and Drug Administration)(?: \(FDA\))? has approved", 2.0),
+     r"\ba use (?:that )?the (?:FDA|Food and Drug Administration) has not approved|\buses? (?:that (?:are|is) )?not FDA[- ]approved\b", 2.0),
     # Quantity: "the number of doses asked for is more than the amount Medicare allows"; "the Plan's
     # dispensing limit for HYMPAVZI is 4 Pens", "which is twice that limit", "Aimovig is limited to one
     # 140 mg/mL autoinjector per 28 days".
     ("quantity_limit", r"more than the (?:amount|number|quantity|doses?)(?: [\w-]+){0,2} (?:allows?|covers?|permits?|pays? for)\b|"
      r"\bdispensing limit\b|\b(?:twice|two times|three times|double) (?:that|the|this|your plan's|the plan's) (?:limit|amount)\b|"
      r"\bis limited to (?:one|two|three|four|\d+)\b[^.]{0,40}?\b(?:per|every|each|a) (?:\d+ )?(?:days?|weeks?|months?)\b", 2.0),
-    # Missing information: "the form also came without the itemized pharmacy receipt ... that we require".
-    ("missing_information", r"\b(?:came|arrived|was sent|were sent|was submitted) without (?:the |an? |any )?(?:[\w-]+ ){0,3}(?:receipts?|records?|notes?|documentation|results?|reports?)\b", 2.0),
     # Formulary: "the plan left it off the list", which the benefit-exclusion words beside it explain.
     ("formulary_exclusion", r"\b(?:left|kept|took|removed) (?:it|them|this drug|the drug|[\w-]+) off (?:the|its|our|your plan's|the plan's) (?:drug )?list\b", 2.0),
     # Timely filing: "Claim received 158 days after the date filled".
