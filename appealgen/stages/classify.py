@@ -168,15 +168,11 @@ def stated_bases(sent: Sentence) -> set[str]:
     return {c.basis for c in _cues([sent]) if c.strong}
 
 
-def first_cue(text: str, sents: list[Sentence], start: int, end: int) -> int | None:
+def first_cue(sents: list[Sentence], start: int, end: int) -> int | None:
     """Where the first strong cue in the decision sentences between start and end begins (an offset into text)."""
-    for sent in sents:
-        if sent.end <= start or sent.start >= end or sent.in_rights_notice or sent.is_field:
-            continue
-        offsets = [first for _, weight, _, first in _sentence_cues(sent.text) if weight >= _THRESHOLD]
-        if offsets:
-            return sent.start + min(offsets)
-    return None
+    strong = [c for c in _cues([s for s in sents if s.start < end and start < s.end]) if c.strong]
+    first = min(strong, key=lambda c: c.position, default=None)
+    return None if first is None else first.sentence.start + first.position[1]
 
 
 def _cues(sents: list[Sentence]) -> list[_Cue]:

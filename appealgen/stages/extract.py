@@ -178,7 +178,7 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     selector = shipped_selector()
     reason = selector.select(text, sents, stated_bases) if selector else reason_span(text, sents, stated_bases)
     if reason:
-        reason = pipe_cell(text, reason, lambda start, end: first_cue(text, sents, start, end))
+        reason = pipe_cell(text, reason, lambda start, end: first_cue(sents, start, end))
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None
     facts.stated_deadline_days = _deadline(text, spans)

@@ -282,7 +282,7 @@ class TestPipeCell:
 
         sents = sentences(text)
         start, end = text.index("+---"), text.rindex("+") + 1
-        span = pipe_cell(text, Span(start=start, end=end, text=text[start:end]), lambda a, b: first_cue(text, sents, a, b))
+        span = pipe_cell(text, Span(start=start, end=end, text=text[start:end]), lambda a, b: first_cue(sents, a, b))
         assert text[span.start : span.end] == span.text
         return span.text
 

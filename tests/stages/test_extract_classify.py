@@ -523,28 +523,21 @@ class TestExtractAddresses:
         assert (facts.state, facts.member_id) == ("MO", "112847930")
 
     @pytest.mark.parametrize(
-        ("header", "plan_type"),
+        ("header", "sentence", "plan_type"),
         [
-            ("ANTHEM BLUE CROSS AND BLUE SHIELD MEDICAID\nKENTUCKY MEDICAID MANAGED CARE", "medicaid_managed_care"),
-            ("PRODUCT: ANTHEM MEDICARE ADVANTAGE (PPO)    PATIENT ACCT: 20-77135", "medicare_advantage"),
+            # A header in capitals carries no case: its plan signals match in any case.
+            ("ANTHEM BLUE CROSS AND BLUE SHIELD MEDICAID\nKENTUCKY MEDICAID MANAGED CARE", "", "medicaid_managed_care"),
+            ("PRODUCT: ANTHEM MEDICARE ADVANTAGE (PPO)    PATIENT ACCT: 20-77135", "", "medicare_advantage"),
             # A PBM heads any client's letter so; in capitals it says nothing of Medicare.
-            ("EXPRESS SCRIPTS\nCOVERAGE DETERMINATION NOTICE", "unknown"),
-        ],
-    )
-    def test_a_header_in_capitals_still_names_the_plan(self, header: str, plan_type: str) -> None:
-        text = f"{header}\n\nMember ID: W55120884\n\nWe cannot approve this request for Xolair."
-        assert _facts(text).plan_type == plan_type
-
-    @pytest.mark.parametrize(
-        ("sentence", "plan_type"),
-        [
+            ("EXPRESS SCRIPTS\nCOVERAGE DETERMINATION NOTICE", "", "unknown"),
             # "a prescription drug plan" in lower case is any plan's drug coverage, not Medicare's.
-            ("Ask your employer's benefits office whether a prescription drug plan is offered separately.", "unknown"),
-            ("This notice comes from your Medicare Prescription Drug Plan.", "medicare_part_d"),
+            ("Specialty Review", "Ask your employer's benefits office whether a prescription drug plan is offered separately.",
+             "unknown"),
+            ("Specialty Review", "This notice comes from your Medicare Prescription Drug Plan.", "medicare_part_d"),
         ],
     )
-    def test_a_drug_plan_in_lower_case_is_not_part_d(self, sentence: str, plan_type: str) -> None:
-        text = f"Member ID: W55120884\n\nWe cannot approve this request for Ibrance. {sentence}"
+    def test_the_case_of_a_plan_signal(self, header: str, sentence: str, plan_type: str) -> None:
+        text = f"{header}\n\nMember ID: W55120884\n\nWe cannot approve this request for Xolair. {sentence}"
         assert _facts(text).plan_type == plan_type
 
     @pytest.mark.parametrize(
