@@ -32,7 +32,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      r"(?:our|the) (?:clinical |medical |coverage )?(?:policy|policy bulletin|criteria|guidelines?) requires? (?:a|an|that|at least)", 2.0),
     ("experimental_investigational", r"experimental|investigational|unproven|not proven|"
      r"insufficient (?:clinical |scientific )?evidence (?:of|to support|that)|considered (?:to be )?(?:unproven|experimental)", 2.5),
-    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for(?! (?:you|him|her|them|your|the member|this member|the patient|this patient|payment|coverage|reimbursement)\b)|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
+    ("off_label", r"off[- ]label|not (?:FDA[- ])?approved (?:by the FDA )?(?:for(?! (?:you|him|her|them|your|the member|this member|the patient|this patient|payment|coverage|reimbursement|(?:the |these |this |two |three |several )?(?:following )?reasons?)\b)|to treat)|outside (?:of )?(?:the )?(?:FDA[- ]approved|labeled|approved)|"
      r"(?:FDA[- ])?(?:labeled|approved) indications?|compendi(?:a|um)|not an? (?:FDA[- ]approved|labeled) (?:use|indication)", 2.0),
     ("step_therapy", r"step therapy|step[- ]edit|(?:try|tried) (?:and fail|first)|trial (?:and failure )?of (?:at least|two|one|a )|"
      r"first[- ]line|prerequisite (?:drug|therapy)|"
@@ -40,7 +40,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      r"(?:do|does|did) not show (?:that you (?:have )?(?:tried|used|taken)|an? (?:prior )?trial of)|have tried \w+ for at least|"
      r"before (?:it|the plan|your plan) (?:will )?(?:pay|cover|approve)|no (?:record|claims?|history) of (?:a )?(?:trial|use)", 2.0),
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:alternative|drug|agent|product|medication|biosimilar)s?(?! list)", 1.0),
-    ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)(?! (?:a |an |any )?(?:request for|prior authori|authori|approval|precert))|"
+    ("missing_information", r"(?:did|have|has) not (?:yet )?(?:receive|received|been received|been provided|been submitted)(?! (?:a |an |any )?(?:request for|prior authori|authori|approval|precert|(?:published |peer-reviewed )?(?:studies|literature|articles)\b))|"
      r"not (?:been )?received|"
      r"incomplete|insufficient (?:information|documentation|clinical information|records)|missing (?:documentation|information|records|lab)|"
      r"lack(?:s|ed|ing)? (?:of )?(?:the )?(?:required |necessary |supporting )?(?:documentation|information|records|clinical notes)|"
@@ -97,11 +97,11 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # Wordings that vary from payer to payer (the rules above were written first and grew from
     # one style of letter): the same bases, said other ways.
     ("medical_necessity", r"(?:does|do|did) not (?:meet|satisfy|fulfil?l) (?:the |our |your |plan's )?(?:[\w-]+ ){0,3}(?:criteria|guidelines|requirements|standards)|"
-     r"not (?:reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
+     r"not (?:(?:medically )?reasonable and necessary|medically appropriate|clinically appropriate)|not appropriate for (?:you|your condition|the member|this member)|"
      r"(?:criteria|guidelines?|policy)(?: [\w'-]+){0,3} (?:calls? for|asks? for)", 2.0),
     ("step_therapy", r"(?:covered|approved|pays? for [\w-]+|covers? [\w-]+) only (?:after|once|if you have (?:tried|used))" + _NOT_ITS_APPROVAL + r"|"
      r"only after (?:a |an )?(?:trial|you have (?:tried|used|taken|had))|once you have (?:tried|used|taken)|"
-     r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|second[- ]line|"
+     r"(?:must|should) (?:first )?be (?:tried|used) (?:first|before)|alternatives? must be tried|(?:second|third|later)[- ]line|"
      r"(?:no record|did not find|do not find|could not find)(?: that| of)? (?:you )?(?:have |had )?(?:tried|used|taken|took|filled)|"
      r"requires? (?:the )?use of (?:[\w-]+ ){1,6}(?:unless|before|first)", 2.0),
     ("prior_authorization_required", r"no (?:approval|authori[sz]ation|precertification|prior authori[sz]ation) (?:was |is )?(?:on file|found|obtained|in place)|"
@@ -138,7 +138,9 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # "Briumvi is covered after the customer has received Ocrevus", "pays for DUPIXENT for eczema
     # after at least 4 weeks of a steroid cream", "puts Briumvi behind the plan's preferred infusions".
     ("step_therapy", r"covered after (?:the |a )?(?:customer|member|patient|enrollee|you)(?: [\w-]+)? (?:has|have) (?:received|tried|used|taken|had|failed)|"
-     r"(?:pays? for|covers?|covered)(?: [\w'-]+){1,6} after (?:at least )?(?:\d+|one|two|three|four|six|eight|twelve) (?:weeks?|months?) of|"
+     # "A non-preferred IL-23 inhibitor is covered when the member has tried, for at least 12 weeks, ..."
+     r"covered (?:only )?(?:when|once) (?:the |a )?(?:customer|member|patient|enrollee|you)(?: [\w-]+)? (?:has|have) (?:tried|used|taken|failed)\b|"
+     r"(?:pays? for|covers?|covered)(?: [\w'-]+){1,6} after (?:at least )?(?:\d+|one|two|three|four|six|eight|twelve) (?:weeks?|months?)(?: or (?:more|longer))? (?:of|on)\b|"
      r"\bbehind (?:the |our |your )?(?:plan's )?preferred", 2.0),
     # "Using Uplizna for MOGAD is outside the uses on its label".
     ("off_label", r"outside (?:of )?the (?:uses|indications?) (?:on|in|listed (?:on|in)) (?:its|the|the drug's) (?:label|labeling|prescribing information)", 2.0),
@@ -158,7 +160,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # "lists drugs prescribed for weight loss ... among the services that are not covered".
     ("benefit_exclusion", r"among the (?:services|drugs|items|treatments|benefits|things) (?:that are |it does )?not covered|outside (?:of )?your benefits", 2.0),
     ("formulary_exclusion", r"(?:formulary|drug list|list of (?:covered )?(?:drugs|medicines|medications))(?: [\w'-]+){0,4} (?:does|do|did) not (?:include|list|contain|cover|have)|"
-     r"not (?:on|in|part of|listed on|listed in|included on|included in)(?: [\w'-]+){0,3} (?:formulary|drug list)", 2.5),
+     r"not (?:on|in|part of|listed on|listed in|included on|included in)(?: [\w'-]+){0,3} (?:formulary|drug list|PDL\b)", 2.5),
     ("quantity_limit", r"(?:allows?|covers?|pays? for|limit(?:ed)? (?:is|to)|maximum (?:of|is)|limits [\w-]+(?: [\w-]+)? to) (?:up to )?(?:\d+|one|two|three|four) (?:\(?\d+ ?mg\)? )?"
      r"(?:tablets|capsules|pens?|doses?|units?|vials?|syringes?|injections?|auto-?injectors?|fills?|refills?|mg|mL|days'? supply|infusions?)\b|"
      r"(?:\w+ times|twice|double) (?:that amount|the (?:limit|amount|maximum|allowed|quantity))|"
@@ -194,7 +196,7 @@ BASIS_RULES: list[tuple[str, str, float]] = [
      r"once (?:a |an |the )?(?:[\w-]+ ){0,8}(?:has|have) been (?:used|tried|taken)|"
      r"(?:no record|did not find|could not find)(?: that| of)? (?:you )?(?:have |had )?ever (?:tried|used|taken|filled)|"
      r"(?:uncontrolled|active|inadequately controlled) (?:after|despite|while (?:they were |you were )?(?:taking|on|using))(?: at least)? (?:\d+|[a-z]+ )?(?:consecutive )?(?:weeks|months)? ?(?:of|on)?|"
-     r"no (?:[\w-]+ ){0,4}trial\b|earlier (?:options?|agents?|drugs?|treatments?|therap(?:y|ies)|medicines?|medications?) in the", 2.0),
+     r"no (?!(?:[\w-]+ ){0,3}(?:randomi[sz]ed|controlled|clinical|published|large|phase)\b)(?:[\w-]+ ){0,4}trial\b|earlier (?:options?|agents?|drugs?|treatments?|therap(?:y|ies)|medicines?|medications?) in the", 2.0),
     ("timely_filing", r"claims?(?: [\w'-]+){0,4} (?:reach us|arrive|be received) (?:no later than|within|by)", 2.5),
     # dev5 wordings.
     ("benefit_exclusion", r"(?:falls?|fell) (?:within|under) (?:this|the|that|an|a plan) exclusion|(?:this|the) exclusion applies|"
@@ -325,4 +327,12 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("benefit_exclusion", r"(?:did not|does not|chose not to) (?:buy|purchase|add|elect|carry) (?:the |a |an |this )?(?:[\w&-]+ ){0,5}rider\b|\bthe exclusion applies\b", 2.0),
     # Step therapy: "your records and pharmacy claims show you have not tried Hemlibra".
     ("step_therapy", r"\bshows? (?:that )?you have not (?:yet )?(?:tried|used|taken|had a trial of)\b", 2.0),
+    # dev19 wordings. Step therapy: "an exception for an excluded drug can be made only after two of the covered
+    # drugs have been tried without success".
+    ("step_therapy", r"\bonly after (?:at least )?(?:one|two|three|both|\d+) (?:of )?(?:the |your plan's |the plan's )?(?:covered|preferred|formulary|listed) "
+     r"(?:drugs|medicines|medications|agents|products|alternatives) (?:have|has) been (?:tried|used|taken)\b", 2.0),
+    # Network: "Front Range Oncology Pharmacy is not part of the Service Benefit Plan's Specialty Drug Pharmacy
+    # Program", "covered only when they are dispensed by the Plan's specialty pharmacy".
+    ("out_of_network", r"\bnot (?:part of|in|enrolled in) (?:[\w'-]+ ){0,6}pharmacy (?:program|network)\b|"
+     r"\bcovered only (?:when|if) (?:they are |it is )?(?:dispensed|filled|supplied) by (?:the |our |your )?(?:plan's )?(?:designated |exclusive |network )?specialty pharmacy\b", 2.0),
 ]

@@ -220,7 +220,9 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
             add(m.group(1), m.start(1), "beside its generic", 3.0)
     for m in _BRAND_DOSE_GENERIC.finditer(text):
         name = m.group(1)
-        if name[0].isupper() and _GENERIC.search(m.group(2).lower()) and not _GENERIC.fullmatch(name.lower()):
+        # "Cigna Coverage Policy 1702 (Crizanlizumab-tmca)": an everyday word before a number is no brand.
+        everyday_name = bool(everyday) and name.lower() in everyday and not lexicon.get(name)
+        if name[0].isupper() and _GENERIC.search(m.group(2).lower()) and not _GENERIC.fullmatch(name.lower()) and not everyday_name:
             add(name, m.start(1), "beside its generic", 3.0)
             brand_first.append((name.lower(), re.split(r"[/;, ]+", m.group(2).lower())))
     for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):

@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from appealgen.models import Span
 
-_OCR_LOOKALIKES = {"m": "(?:m|rn)", "i": "[il1]", "l": "[l1]", "o": "[o0]"}
+_OCR_LOOKALIKES = {"m": "(?:m|rn)", "i": "[il1]", "l": "(?:[l1]|(?-i:I))", "o": "[o0]"}
 
 
 def ocr_tolerant(pattern: str) -> str:
     """A regex source that also matches text with common OCR misreadings.
 
-    Scanned letters read "m" as "rn", "i"/"l" as "1" or "l", and "o" as "0". Only
+    Scanned letters read "m" as "rn", "i"/"l" as "1" or "l", "l" as a capital "I" (never a
+    small "i", which would blur words), and "o" as "0". Only
     literal letters outside character classes, escapes and group names are widened,
     so the pattern keeps its structure (use it with re.IGNORECASE).
     """
@@ -140,6 +141,8 @@ _SENTENCE_END = re.compile(
     re.MULTILINE,
 )
 _FIELD_LINE = re.compile(r"^[A-Z][\w /#&().'-]{0,40}:[ \t]")
+# "Your plan's rule for this drug reads: ...": a label that introduces a quotation is prose, not a field.
+_QUOTING_LABEL = re.compile(r"^[^:]{0,40}\b(?:reads|says|states|provides|specifies|as follows)[ \t]*:", re.IGNORECASE)
 _REASON_FIELD = re.compile(
     ocr_tolerant(
         r"^(?:the |our |main |denial )*(?:reasons?|explanation|decision|determination|outcome|finding|rationale|remarks?|notes?|basis|why)"
@@ -240,7 +243,7 @@ def _append_one(out: list[Sentence], text: str, start: int, end: int, boundary: 
     s = start + lead
     e = s + len(stripped)
     boiler = s >= boundary or bool(_RIGHTS_SENTENCE.search(stripped))
-    field = bool(_FIELD_LINE.match(stripped)) and not _REASON_FIELD.match(stripped)
+    field = bool(_FIELD_LINE.match(stripped)) and not (_REASON_FIELD.match(stripped) or _QUOTING_LABEL.match(stripped))
     out.append(Sentence(start=s, end=e, text=stripped, in_rights_notice=boiler, is_field=field))
 
 

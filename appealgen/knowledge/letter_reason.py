@@ -274,3 +274,24 @@ def pipe_cell(text: str, span: Span, cue_at: Callable[[int, int], int | None]) -
         start += label.end()
     end = start + len(text[start:end].rstrip())
     return Span(start=start, end=end, text=text[start:end]) if end - start >= 8 else span
+
+
+def code_gloss(text: str, codes: list[str], boundary: int) -> Span | None:
+    """The line that spells out an adjustment code, for a remittance whose only reason is its codes.
+
+    "CO-29  THE TIME LIMIT FOR FILING HAS EXPIRED.", "29 - The time limit ...": a code that starts a
+    line after its group code or before a dash or colon (so "29 Elm Street" is no gloss), then at
+    least three words of description. The codes are tried in
+    the order the letter gives them; a line in the rights notice (from boundary on) does not count.
+    """
+    for code in codes:
+        gloss = re.compile(
+            rf"^[ \t]*(?:(?:CO|PR|OA|PI|CR)[- \t]*{re.escape(code)}[ \t]*[-:]?|{re.escape(code)}[ \t]*[-:])"
+            rf"[ \t]+[A-Za-z][\w'/,-]*(?:[ \t]+[\w'/,.-]+){{2,}}[ \t]*$",
+            re.MULTILINE,
+        )
+        for m in gloss.finditer(text, 0, boundary):
+            start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            end = m.start() + len(m.group(0).rstrip())
+            return Span(start=start, end=end, text=text[start:end])
+    return None

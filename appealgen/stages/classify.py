@@ -25,12 +25,14 @@ _NEGATED = re.compile(
 # appropriate") states what could change the decision, not why it was made.
 # "the letter of medical necessity" names a document the provider sent, not a reason.
 _DOCUMENT_NAME = re.compile(r"\b(?:letter|statement|certificate) of\s+$", re.IGNORECASE)
+# 'the section "Exclusions, Limitations, Coordination of Benefits, and Reductions"': a heading's name.
+_SECTION_NAME = re.compile(r"\b(?:section|chapter|article|part),? (?:titled |called |named |entitled )?[\"\u201c][^\"\u201d]*$", re.IGNORECASE)
 # "... is available for denials based on medical necessity", "claims denied for eligibility should be
 # corrected": a kind of decision named, not this one's reason; "this is not a finding that the medicine
-# is not medically necessary" says what the decision is not.
-_HEDGED = re.compile(
+# is not medically necessary" says what the decision is not. Scanned letters misread these words too ("Clairns").
+_HEDGED = re.compile(ocr_tolerant(
     r"\b(?:if|unless|whether|why|(?:denials|decisions|cases) (?:based on|about|involving)|(?:claims|requests|services) denied (?:for|because of|due to)"
-    r"|not an? (?:finding|decision|determination|judgment) (?:that|about|on))\b[^.;:]*$",
+    r"|not an? (?:finding|decision|determination|judgment) (?:that|about|on))\b[^.;:]*$"),
     re.IGNORECASE,
 )
 _THRESHOLD = 1.5
@@ -224,14 +226,15 @@ def _sentence_cues(sentence: str) -> tuple[tuple[str, float, int, int], ...]:
 
 
 def _qualified(text: str, at: int) -> bool:
-    """Whether the words before a cue negate, hedge or name it ("not based on", "if", "letter of").
+    """Whether the words before a cue negate, hedge or name it ("not based on", "if", "letter of", a section's title).
 
     A line break counts as a space there, as it does in the rules.
     """
     def before(n: int) -> str:
         return re.sub(r"\s+", " ", text[max(0, at - n) : at])
 
-    return bool(_NEGATED.search(before(40)) or _DOCUMENT_NAME.search(before(20)) or _HEDGED.search(before(80)))
+    return bool(_NEGATED.search(before(40)) or _DOCUMENT_NAME.search(before(20)) or _HEDGED.search(before(80))
+                or _SECTION_NAME.search(before(80)))
 
 
 def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], tuple[int, int]]:

@@ -17,7 +17,7 @@ from appealgen.knowledge.letter_layout import (
     rights_notice_start,
     sentences,
 )
-from appealgen.knowledge.letter_reason import pipe_cell, reason_span
+from appealgen.knowledge.letter_reason import code_gloss, pipe_cell, reason_span
 from appealgen.knowledge.payers import payer_directory
 from appealgen.knowledge.plan_types import read_plan_type
 from appealgen.knowledge.states import STATE_NAMES
@@ -28,22 +28,24 @@ from appealgen.stages.reason_selector import shipped_selector
 
 # "KSB 471920385": a three-letter plan prefix, a space, the number.
 _ID_VALUE = r"((?:(?-i:[A-Z]{3}) (?=\d{6}))?[A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+# "U73018845 02": a member number may end in a two-digit person code, the last thing on its line.
+_MEMBER_ID_VALUE = _ID_VALUE[:-1] + r"(?: \d{2}(?=[ \t]*$))?)"
 _MEMBER_ADDRESS = re.compile(r"^\s*(?:member|patient|enrollee|subscriber|beneficiary|your)(?:'s)? (?:mailing |home )?address\s*:", re.IGNORECASE)
 _TO_PROVIDER = re.compile(r"\bremittance advice\b|\bexplanation of payment\b|^\s*pay(?:ee|\s+to)\b", re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "appeal: 1-877-555-0150" is a phone line, not an id
 # The plan's own member number first; a state or Medicare id only when the letter gives no other.
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
-    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?(?:\s*\([\w ]{2,20}\))?\s*[:#.]?\s*" + _ID_VALUE
-    + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|Identification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
-    + _ID_VALUE
+    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?(?:\s*\([\w ]{2,20}\))?\s*[:#.]?\s*" + _MEMBER_ID_VALUE
+    + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|[Il]dentification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
+    + _MEMBER_ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
     + r"|(?:^|[ \t]{2,})[ \t]*(?P<owner>(?:[A-Z][\w&.-]*[ \t]+){1,2})(?:member[ \t]+)?[Il]D[ \t]*(?:number|no\.?|#)?[ \t]*(?:[:#]|\.{3,})[ \t]*"
-    + _ID_VALUE
+    + _MEMBER_ID_VALUE
     # "Member: Conor B. Ashworth ID: XDF882104937", "PATIENT: DUPREE, CALVIN CONTRACT #: ZJH8834102176": the
     # id after the member's name on the member's line (reading collapses the columns' spaces to one).
     + r"|^[ \t]*(?:member|patient|customer|enrollee|subscriber|beneficiary)(?: name)?[ \t]*:[^\n:]{1,60}?[ \t]"
-    r"(?P<owner2>[A-Z][\w&.-]*[ \t]+)?(?:[Il]D|contract)[ \t]*(?:number|no\.?|#)?[ \t]*[:#][ \t]*" + _ID_VALUE,
+    r"(?P<owner2>[A-Z][\w&.-]*[ \t]+)?(?:[Il]D|contract)[ \t]*(?:number|no\.?|#)?[ \t]*[:#][ \t]*" + _MEMBER_ID_VALUE,
     re.IGNORECASE | re.MULTILINE,
 )
 _STATE_ID_LABEL = re.compile(
@@ -146,6 +148,9 @@ def extract(doc: ParsedDocument) -> DenialFacts:
     reason = selector.select(text, sents, stated_bases) if selector else reason_span(text, sents, stated_bases)
     if reason:
         reason = pipe_cell(text, reason, lambda start, end: first_cue(sents, start, end))
+    else:
+        reason = code_gloss(text, facts.codes.carc, boundary)  # a remittance that gives only its codes
+    if reason:
         spans["denial_reason"] = reason
     facts.denial_reason = " ".join(reason.text.split()) if reason else None
     facts.stated_deadline_days = _deadline(text, spans)

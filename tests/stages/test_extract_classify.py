@@ -293,6 +293,21 @@ class TestClassifyGeneralises:
             ("The infusions on 04/02/2026 were given after your coverage with us ended.", "eligibility"),
             ("Your policy asks members to send reimbursement claims within 90 days of the fill date.", "timely_filing"),
             ("The paper claim arrived 131 days after the fill date.", "timely_filing"),
+            # Step therapy as a plan rule quoted, a drug's place in line, a trial's length.
+            ('The rule reads: "Omvoh is covered when the member has tried, for 16 weeks, one preferred biologic."',
+             "step_therapy"),
+            ("Sotyktu is a third-line drug under your plan's psoriasis program.", "step_therapy"),
+            ("The plan pays for Sotyktu after 4 months or more on a preferred oral agent.", "step_therapy"),
+            ("An exception can be made only after two of the covered drugs have been tried without success.",
+             "step_therapy"),
+            # Medicare's own words, a Medicaid drug list, a pharmacy program.
+            ("Based on these notes, the infusion is not medically reasonable and necessary for you.", "medical_necessity"),
+            ("Xolair is not on the PDL for your Medicaid plan.", "formulary_exclusion"),
+            ("Lakeshore Infusion Pharmacy is not part of the plan's Specialty Drug Pharmacy Program.", "out_of_network"),
+            ("Specialty drugs are covered only when they are dispensed by the plan's specialty pharmacy.",
+             "out_of_network"),
+            # A scanned "l" read as a capital "I".
+            ("Your pIan aIlows 21 capsuIes of this drug per 28 days.", "quantity_limit"),
         ],
     )
     def test_wordings_the_rules_read_without_the_model(
@@ -306,6 +321,16 @@ class TestClassifyGeneralises:
                 "242 - Services not provided by network/primary care providers.\n"
                 "197 - Precertification/authorization/notification absent.\n")
         assert set(_facts(text).codes.carc) == {"242", "197"}
+
+    @pytest.mark.parametrize(
+        "gloss", ["CO-29  THE TIME LIMIT FOR FILING HAS EXPIRED.", "29 - The time limit for filing has expired."]
+    )
+    def test_a_remittance_with_only_codes_gives_its_codes_gloss_as_the_reason(self, gloss: str) -> None:
+        text = ("PROVIDER REMITTANCE ADVICE\nPAYEE: LAKESIDE INFUSION\n29 ELM STREET SUITE 4\n"
+                "LN DOS PROC BILLED PAID GRP RSN\n01 01/06/2026 J3590 14,820.00 0.00 CO 29\n"
+                f"GRP RSN DESCRIPTION\n{gloss}\n")
+        facts = _facts(text)
+        assert facts.denial_reason == " ".join(gloss.split())
 
     def test_a_two_column_drug_field_names_the_drug(self) -> None:
         text = ("Specialty Drug Review\n\nMember ID: W55120884\n"
@@ -483,6 +508,29 @@ class TestClassifyGeneralises:
                 "This is not a finding that the drug is wrong for you or that it is not medically necessary.")
         assert _bases(text) == ["missing_information"]
 
+    @pytest.mark.parametrize(
+        ("text", "bases"),
+        [
+            # "for the reasons below" announces reasons; it names no unapproved use.
+            ("The request was not approved for the reasons below. 1. The plan covers Omvoh only after a trial of "
+             "two preferred agents.", ["step_therapy"]),
+            # A trial that was never run is a study, not a drug tried.
+            ("Using this drug for a third course is experimental and investigational. No randomized trial has shown "
+             "that a third course helps.", ["experimental_investigational"]),
+            # A section's title in quotes is a heading, not a reason.
+            ('The section "Exclusions, Limitations and Coordination of Benefits" says: "Experimental services are '
+             'not covered." This infusion is investigational for your condition.', ["experimental_investigational"]),
+            # Studies that do not exist are not records withheld.
+            ("This use is off-label and no compendium supports it, and we did not receive any published studies "
+             "that do.", ["off_label"]),
+            # A scanned "m" read as "rn" in a hedge still hedges.
+            ("We cannot pay this claim because it was billed with the wrong diagnosis code. Clairns denied for medical necessity "
+             "follow another process.", ["coding_billing_error"]),
+        ],
+    )
+    def test_words_that_only_look_like_a_reason(self, text: str, bases: list[str]) -> None:
+        assert _bases(text) == bases
+
     def test_benefit_words_explaining_a_drug_list_are_the_formulary_reason(self) -> None:
         text = ("We cannot approve Xolair. The plan left it off the drug list, and a drug that is not on the list is "
                 "not covered under your plan's prescription benefit.")
@@ -549,6 +597,10 @@ class TestExtractAddresses:
             ("Customer name: Jane Q. Sample       Cigna ID: 551208844-02", "551208844-02"),
             # An owner the rules refuse ("Medicaid") gives way to the "Member ID" after it.
             ("Medicaid Member ID:   5512088440", "5512088440"),
+            # A two-digit person code ends the line and belongs to the id; a later field's number does not.
+            ("Customer ID:        U55120884 02", "U55120884 02"),
+            ("Member ID: U55120884 02/17/2026", "U55120884"),
+            ("Member ID: U55120884 Group 77", "U55120884"),
             # Another number's label on the member's line is not the member id.
             ("Member: Jane Q. Sample      Claim ID: 2026551208844\nMember ID: W55120884", "W55120884"),
         ],
