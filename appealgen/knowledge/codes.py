@@ -12,6 +12,9 @@ ICD10_RE = re.compile(r"\b([A-TV-Z][0-9][0-9AB])(?:\.([0-9A-TV-Z]{1,4}))?\b")
 HCPCS_RE = re.compile(r"\b([A-CEGHJ-MP-V][0-9]{4})\b")
 # Not a part of an NDC ("55513-0123-01") or of some other hyphenated number.
 CPT_RE = re.compile(r"(?<!\d-)\b([0-9]{4}[0-9FTU])\b(?!-\d)")
+# The claim adjustment group codes that stand before a CARC ("CO-29", "PR 1"): contractual obligation, patient
+# responsibility, other adjustment, payer-initiated reduction, correction and reversal.
+ADJUSTMENT_GROUP = r"(?:CO|PR|OA|PI|CR)"
 NDC_RE = re.compile(r"\b(\d{4,5})-(\d{3,4})-(\d{1,2})\b|\b(\d{11})\b")
 
 

@@ -12,7 +12,8 @@ import math
 import re
 from collections.abc import Callable
 
-from appealgen.knowledge.letter_layout import Sentence, ocr_tolerant
+from appealgen.knowledge.codes import ADJUSTMENT_GROUP
+from appealgen.knowledge.letter_layout import Sentence, match_span, ocr_tolerant
 from appealgen.models import Span
 
 # Words that state a denial or its reason; a sentence's count of distinct cues is its score.
@@ -30,7 +31,7 @@ _REASON_CUES = re.compile(ocr_tolerant(
     re.IGNORECASE,
 )
 _DECISION_WORDS = {"denied", "deny", "denial", "not approved", "unable to approve", "cannot approve", "not been approved", "reason", "because"}
-_CARC_LINE = re.compile(r"^(?:[A-Za-z ]{0,25}:\s*)?(?:CO|PR|OA|PI|CR)[- ]?\d{1,3}\s*:")
+_CARC_LINE = re.compile(rf"^(?:[A-Za-z ]{{0,25}}:\s*)?{ADJUSTMENT_GROUP}[- ]?\d{{1,3}}\s*:")
 _NEXT_STEPS = re.compile(r"^(?:if|a new request|you can still|please|once|when)\b", re.IGNORECASE)
 # A heading that announces the reason ("Reason for the denial:", "Why we denied your request"):
 # the reason is the prose after it.
@@ -286,12 +287,10 @@ def code_gloss(text: str, codes: list[str], boundary: int) -> Span | None:
     """
     for code in codes:
         gloss = re.compile(
-            rf"^[ \t]*(?:(?:CO|PR|OA|PI|CR)[- \t]*{re.escape(code)}[ \t]*[-:]?|{re.escape(code)}[ \t]*[-:])"
-            rf"[ \t]+[A-Za-z][\w'/,-]*(?:[ \t]+[\w'/,.-]+){{2,}}[ \t]*$",
+            rf"^[ \t]*((?:{ADJUSTMENT_GROUP}[- \t]*{re.escape(code)}[ \t]*[-:]?|{re.escape(code)}[ \t]*[-:])"
+            rf"[ \t]+[A-Za-z][\w'/,-]*(?:[ \t]+[\w'/,.-]+){{2,}})[ \t]*$",
             re.MULTILINE,
         )
-        for m in gloss.finditer(text, 0, boundary):
-            start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
-            end = m.start() + len(m.group(0).rstrip())
-            return Span(start=start, end=end, text=text[start:end])
+        if m := gloss.search(text, 0, boundary):
+            return match_span(m, 1)
     return None

@@ -233,8 +233,8 @@ def _qualified(text: str, at: int) -> bool:
     def before(n: int) -> str:
         return re.sub(r"\s+", " ", text[max(0, at - n) : at])
 
-    return bool(_NEGATED.search(before(40)) or _DOCUMENT_NAME.search(before(20)) or _HEDGED.search(before(80))
-                or _SECTION_NAME.search(before(80)))
+    wide = before(80)
+    return bool(_NEGATED.search(before(40)) or _DOCUMENT_NAME.search(before(20)) or _HEDGED.search(wide) or _SECTION_NAME.search(wide))
 
 
 def _most_specific(matches: list[tuple[str, float, re.Match[str]]]) -> dict[tuple[str, float], tuple[int, int]]:

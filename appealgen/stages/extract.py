@@ -27,9 +27,10 @@ from appealgen.stages.date_picker import shipped_date_picker
 from appealgen.stages.reason_selector import shipped_selector
 
 # "KSB 471920385": a three-letter plan prefix, a space, the number.
-_ID_VALUE = r"((?:(?-i:[A-Z]{3}) (?=\d{6}))?[A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9])"
+_ID = r"(?:(?-i:[A-Z]{3}) (?=\d{6}))?[A-Z0-9][A-Z0-9-]{3,24}[A-Z0-9]"
+_ID_VALUE = rf"({_ID})"
 # "U73018845 02": a member number may end in a two-digit person code, the last thing on its line.
-_MEMBER_ID_VALUE = _ID_VALUE[:-1] + r"(?: \d{2}(?=[ \t]*$))?)"
+_MEMBER_ID_VALUE = rf"({_ID}(?: \d{{2}}(?=[ \t]*$))?)"
 _MEMBER_ADDRESS = re.compile(r"^\s*(?:member|patient|enrollee|subscriber|beneficiary|your)(?:'s)? (?:mailing |home )?address\s*:", re.IGNORECASE)
 _TO_PROVIDER = re.compile(r"\bremittance advice\b|\bexplanation of payment\b|^\s*pay(?:ee|\s+to)\b", re.IGNORECASE | re.MULTILINE)
 _PHONE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "appeal: 1-877-555-0150" is a phone line, not an id
@@ -112,7 +113,8 @@ _URGENT_OWN = re.compile(
     re.IGNORECASE,
 )
 _CARC = re.compile(
-    r"\b(?:CO|PR|OA|PI|CR)[- ]?(\d{1,3})\b(?![-/]\d)|\b(?:CARC|(?:adjustment |denial )?reason code|remark code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
+    rf"\b{codeset.ADJUSTMENT_GROUP}[- ]?(\d{{1,3}})\b(?![-/]\d)"
+    r"|\b(?:CARC|(?:adjustment |denial )?reason code|remark code)s?[ \t]*[:#]?[ \t]*(\d{1,3})\b"
     r"|\b(?:RARC|remark code)s?[ \t]*[:#]?[ \t]*([MN]A?\d{1,3})\b|\b(N386|N115|M127|MA130|N479|N657)\b",
     re.IGNORECASE,
 )
