@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SPLITS = ("train", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
-          "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "test")
+          "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "test")
 START, END = "<!-- coverage:start -->", "<!-- coverage:end -->"
 NULL = "(null)"
 

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "denials"
 SPLITS = ("train", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
-          "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "test")
+          "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "test")
 
 BASES = {"medical_necessity", "experimental_investigational", "off_label", "step_therapy",
          "missing_information", "prior_authorization_required", "site_of_care", "out_of_network",
