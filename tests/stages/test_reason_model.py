@@ -86,15 +86,56 @@ def test_a_letter_without_a_reason_gets_no_guess() -> None:
     assert classify_stage.classify(doc, extract(doc)) == []
 
 
-def test_the_model_is_not_asked_when_the_rules_read_a_basis(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Loud:
-        def read(self, reason: str) -> tuple[str, float]:
-            return "site_of_care", 0.99
+class _Reader:
+    """A stand-in learned reader that gives one answer to every reason."""
 
-    monkeypatch.setattr(classify_stage, "shipped_reader", lambda: Loud())
-    text = "Decision: denied.\nOzempic is not medically necessary for you because your A1c is 6.1%.\n"
-    doc = parse(text.encode(), name="mn.txt")
+    def __init__(self, basis: str, probability: float) -> None:
+        self.answer = (basis, probability)
+        self.asked: list[str] = []
+
+    def read(self, reason: str) -> tuple[str, float]:
+        self.asked.append(reason)
+        return self.answer
+
+
+_MN = "Decision: denied.\nOzempic is not medically necessary for you because your A1c is 6.1%.\n"
+
+
+def test_an_unsure_model_leaves_the_rules_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    reader = _Reader("site_of_care", 0.9)
+    monkeypatch.setattr(classify_stage, "shipped_reader", lambda: reader)
+    doc = parse(_MN.encode(), name="mn.txt")
     assert [b.id for b in classify_stage.classify(doc, extract(doc))] == ["medical_necessity"]
-    # ... and a letter the rules cannot read takes the model's answer.
+    assert reader.asked  # it was asked, and its 0.9 was not enough
+    # ... and a letter the rules cannot read takes the model's answer at that probability.
     late = parse(_LATE_CLAIM.encode(), name="late.txt")
     assert [b.id for b in classify_stage.classify(late, extract(late))] == ["site_of_care"]
+
+
+def test_a_sure_model_puts_its_basis_first_with_the_reason_as_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classify_stage, "shipped_reader", lambda: _Reader("site_of_care", 0.99))
+    doc = parse(_MN.encode(), name="mn.txt")
+    facts = extract(doc)
+    bases = classify_stage.classify(doc, facts)
+    assert [b.id for b in bases] == ["site_of_care", "medical_necessity"]
+    lead = bases[0]
+    assert lead.evidence == facts.spans["denial_reason"]
+    assert doc.text[lead.evidence.start : lead.evidence.end] == lead.evidence.text
+    assert lead.confidence == pytest.approx(0.99)
+
+
+def test_a_sure_model_moves_a_basis_the_rules_found_without_adding_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (
+        "Decision: denied.\nHumira is not covered because prior authorization was not obtained before it was filled.\n"
+        "In addition, Humira is not medically necessary for you under the plan's criteria.\n"
+    )
+    doc = parse(text.encode(), name="two.txt")
+    facts = extract(doc)
+    monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)
+    rules = classify_stage.classify(doc, facts)
+    assert len(rules) >= 2
+    second = rules[1]
+    monkeypatch.setattr(classify_stage, "shipped_reader", lambda: _Reader(second.id, 0.97))
+    moved = classify_stage.classify(doc, facts)
+    assert [b.id for b in moved] == [second.id, rules[0].id, *(b.id for b in rules[2:])]
+    assert moved[0] == second  # its own evidence and confidence, not the reason's
