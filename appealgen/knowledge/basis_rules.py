@@ -132,7 +132,10 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     ("step_therapy", r"(?:pays? for|covers?|covered|approves?|approved)(?: [\w'-]+){1,6} only (?:after|once|if (?:you|the member|a patient) (?:have|has) (?:tried|used|filled))" + _NOT_ITS_APPROVAL + r"|"
      r"(?:requirement|requires?|required) (?:that )?(?:you|the member|members|patients?|a patient) (?:first )?(?:try|use|have tried|have used)|"
      r"first[- ]step (?:drugs?|medications?|medicines?|therap(?:y|ies)|agents?|products?)|"
-     r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|had)|"
+     # (not "once a member has had at least two infusions ... we cover further infusions in a hospital":
+     # a site-of-care rule's count of doses, dev20)
+     r"(?:after|once|until) (?:a |the )?(?:member|patient|you) (?:has|have) (?:already )?(?:filled|used|tried|taken|"
+     r"had(?! (?:at least )?(?:\d+|one|two|three|four|five|six) (?:[\w-]+ )?(?:infusions?|doses?|injections?|treatments?|visits?)\b))|"
      r"no (?:fills|claims|samples|record|records|history|evidence)(?: [\w-]+){0,6} (?:of|for) (?:any of )?(?:the |these |those )?(?:[\w-]+ )?(?:preferred|required|first-line|formulary|step|alternative)", 2.0),
     ("step_therapy", r"preferred (?:[\w-]+ ){0,2}(?:medicines?|treatments?|therap(?:y|ies)|options?|products?)", 1.0),
     # "Briumvi is covered after the customer has received Ocrevus", "pays for DUPIXENT for eczema
@@ -335,4 +338,24 @@ BASIS_RULES: list[tuple[str, str, float]] = [
     # Program", "covered only when they are dispensed by the Plan's specialty pharmacy".
     ("out_of_network", r"\bnot (?:part of|in|enrolled in) (?:[\w'-]+ ){0,6}pharmacy (?:program|network)\b|"
      r"\bcovered only (?:when|if) (?:they are |it is )?(?:dispensed|filled|supplied) by (?:the |our |your )?(?:plan's )?(?:designated |exclusive |network )?specialty pharmacy\b", 2.0),
+    # dev20 wordings. Missing information: a table cell's "We asked your prescriber for them on 08/03/2026 and
+    # again on 08/07/2026; none were received" (not "a trial ... must come first, and none was submitted or found
+    # in pharmacy claims history", a step not taken).
+    ("missing_information", r"\b(?:none|neither|nothing) (?:of (?:them|these|those|the records) )?(?:was|were|has been|have been|had been) (?:received|returned)\b(?! or (?:found|seen|shown))", 2.0),
+    # Quantity: "More than the 4 per 28 days allowed", "Our plan limits how much of this drug is covered",
+    # "the plan covers at most 1 tablet per day", "the amount asked for is more than the plan will pay for".
+    ("quantity_limit", r"\bmore than the (?:\d+|one|two|three|four) (?:[\w-]+ )?(?:per|every|a|each) (?:\d+ )?(?:days?|weeks?|months?) (?:allowed|covered|permitted)\b|"
+     r"\blimits how much (?:of )?(?:this|the|that|your) (?:drug|medicine|medication|product)\b|"
+     r"\bcovers? (?:at most|no more than|a maximum of) (?:\d+|one|two|three|four) (?:[\w-]+ )?(?:tablets?|capsules?|pens?|doses?|vials?|syringes?|injections?|units?|infusions?)\b|"
+     r"\bis more than (?:the plan|your plan|we|the Plan) (?:will |can )?(?:pays?|covers?|allows?)\b", 2.0),
+    # Benefit exclusion: "has been on the Plan's Excluded Specialty Medication Schedule", "the Plan leaves this
+    # drug out of your benefits altogether"; Medicare's split between its parts: "Because it is a Part B drug
+    # as prescribed for you, it is not covered under this Part D plan".
+    ("benefit_exclusion", r"\bon (?:the |your |our )?(?:plan's |Plan's )?excluded (?:[\w-]+ ){0,3}(?:schedule|list)\b|"
+     r"\bleaves? (?:this|the|that|your) (?:drug|medicine|medication|service|treatment|product) out of (?:your|the|its) (?:benefits?|coverage)\b|"
+     r"\bPart B drug\b[^.]{0,80}\bnot covered (?:under|by) (?:this|your|the) (?:Medicare )?Part D\b", 2.0),
+    # Network: "you had it filled at Tiger Town Discount Drug, which is not a Kaiser Permanente pharmacy or a
+    # pharmacy contracted with us".
+    ("out_of_network", r"\bnot an? (?:[\w&'-]+ ){0,4}(?:pharmacy|provider|facility|doctor)(?: or an? (?:pharmacy|provider|facility|doctor))? "
+     r"(?:contracted|under contract|that (?:is contracted|contracts)) with (?:us|the plan|your plan)\b", 2.0),
 ]

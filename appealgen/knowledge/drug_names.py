@@ -29,6 +29,7 @@ _STEMS = (
     "platin", "taxel", "rubicin", "tecan", "stim", "lukast", "vir", "statin", "gliflozin", "gliptin",
     "sartan", "pril", "dronate", "parin", "xaban", "gatran", "mycin", "cillin", "floxacin", "cycline",
     "relin", "zumab", "ximab", "umab", "lumab", "citinib", "amide", "mide", "azole", "lizumab", "ercept",
+    "siran",  # small interfering RNAs: inclisiran, vutrisiran, givosiran
 )
 _GENERIC = re.compile(
     r"\b[a-z]{3,}(?:" + "|".join(sorted(_STEMS, key=len, reverse=True)) + r")(?:-[a-z]{4})?(?:\s+(?:alfa|beta|pegol)(?:-[a-z]{4})?)?\b"
@@ -228,8 +229,10 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
     for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):
         # "etranacogene dezaparvovec-drlb (Hemgenix)": the stem may show only in the last word.
         # "deutetrabenazine (Austedo XR)", "obeticholic acid 5 mg tablet (Ocaliva)": no stem, but
-        # a long word no dictionary holds beside a brand no dictionary holds.
-        written = m.group(1).lower()
+        # a long word no dictionary holds beside a brand no dictionary holds. Before a dose, every
+        # word up to the number is the name as written ("the prescription of apremilast 30 mg
+        # tablets (Otezla)": its last word, apremilast, carries the stem).
+        written = m.group(1).lower() if m.re is _GENERIC_BRAND else re.split(r"[ \t]+\d", text[m.start(1) : m.end()], maxsplit=1)[0].lower()
         head, generic = written.split()[0], written.split()[-1]
         brand = m.group(2).lower()
         known = lexicon.get(written)

@@ -57,8 +57,9 @@ _RECEIVED_DATE_LABEL = re.compile(
         r"date (?:the )?request came in|request (?:dated|submitted on|sent on|faxed on|made on)|"
         r"(?:request|it) (?:reached us|came in|arrived)(?: on)?|"
         r"date (?:we|the plan) (?:got|received) (?:your |the |this )?request|we (?:got|received) (?:it|your request|the request|this request) on|"
-        # "We received your doctor's request on ...", "received a request from Dr. Ames, Center, on ..."
-        r"received (?:your |the |a )?(?:[\w-]+'s |[\w-]+ )?request (?:from (?:[^.]|\b(?:Dr|Mr|Ms|Mrs|St)\.){3,100}? )?on|"
+        # "We received your doctor's request on ...", "received a request from Dr. Ames, Center, on ...",
+        # "we received Dr. Vargas's request on April 1, 2026"
+        r"received (?:your |the |a )?(?:(?:Dr|Mr|Ms|Mrs)\.[ \t]+)?(?:[\w-]+'s |[\w-]+ )?request (?:from (?:[^.]|\b(?:Dr|Mr|Ms|Mrs|St)\.){3,100}? )?on|"
         r"^\s*received|^\s*submitted|(?:received|submitted)(?=[ \t]*:?[ \t]*(?:on[ \t]+)?(?:\d|[A-Z][a-z]{2,8}\.? \d))|"
         r"from\s+(?:your|the)\s+(?:prescriber|doctor|provider|physician)\s+on|"
         # "On March 3, 2026, we received ...", "On or about May 1, 2026, Aetna received a request ..."
@@ -95,8 +96,13 @@ def service_dates(text: str, boundary: int, letter_date: date | None, spans: dic
     return rule_date, _date_candidates(text, boundary, letter_date, rule_date)
 
 
+# "Date of birth: 09/14/1979", "DOB 3/2/88": a person's birthday is never the date of a service or a request.
+_BIRTH_LABEL = re.compile(ocr_tolerant(r"(?:date of birth|birth ?date|\bD\.?O\.?B\.?|\bborn(?: on)?)[ \t]*[:#-]?[ \t]*$"), re.IGNORECASE)
+
+
 def _date_candidates(text: str, boundary: int, letter_date: date | None, rule_date: date | None) -> list[DateCandidate]:
-    found = [(m, v) for m in DATE_RE.finditer(text, 0, boundary) if (v := parse_date(m))]
+    found = [(m, v) for m in DATE_RE.finditer(text, 0, boundary)
+             if (v := parse_date(m)) and not _BIRTH_LABEL.search(text, max(0, m.start() - 40), m.start())]
     values = [v for _, v in found]
     out = []
     for m, value in found:

@@ -17,7 +17,9 @@ PLAN_SIGNALS: list[tuple[str, str, float]] = [
     # drug denial it makes ("a Medicare Advantage plan with Part D coverage", "Senior Advantage
     # (HMO)"); "Humana is a Medicare Advantage HMO, PPO and PFFS organization" (a disclaimer) is not it.
     ("medicare_advantage", r"\b[Aa]n? Medicare Advantage (?:HMO |PPO |HMO-POS |PFFS )?plan\b|\bSenior Advantage\b|"
-     r"\bMedicare Advantage(?: [\w-]+){0,4} \((?:HMO|PPO)", 8.0),
+     r"\bMedicare Advantage(?: [\w-]+){0,4} \((?:HMO|PPO)|"
+     # A dual-eligible special needs plan is a Medicare Advantage plan, however much its letters say "Medicaid".
+     r"\bD-?SNP\b|\b[Dd]ual(?:[- ][Ee]ligible)? [Ss]pecial [Nn]eeds [Pp]lan\b", 8.0),
     ("medicaid_managed_care", r"Medicaid|Medi-Cal|state fair hearing|\bCHIP\b|Apple Health|MassHealth|"
      r"Health First Colorado|Medical Assistance|STAR(?:\+PLUS)? program|Managed Care Organization", 3.0),
     ("fehb", r"Federal Employees Health Benefits|\bFEHB\b|Office of Personnel Management|\bOPM\b|"

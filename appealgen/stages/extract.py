@@ -14,6 +14,7 @@ from appealgen.knowledge.letter_layout import (
     Sentence,
     line_bounds,
     match_span,
+    ocr_tolerant,
     rights_notice_start,
     sentences,
 )
@@ -37,7 +38,8 @@ _PHONE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "appeal: 1-877-555-0150" is 
 # The plan's own member number first; a state or Medicare id only when the letter gives no other.
 _MEMBER_LABEL = re.compile(
     r"\b(?:member|customer|subscriber|enrollee|beneficiary|patient|insured|recipient|medical record)"
-    r"(?:'s)?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?(?:\s*\([\w ]{2,20}\))?\s*[:#.]?\s*" + _MEMBER_ID_VALUE
+    # "Kaiser Permanente member (medical record) number: 1100472938": a gloss may sit before the noun or after it.
+    r"(?:'s)?(?:\s*\([\w ]{2,20}\))?\s*(?:[Il]D|identification|number|no\.?|#)(?:\s*(?:number|no\.?|#))?(?:\s*\([\w ]{2,20}\))?\s*[:#.]?\s*" + _MEMBER_ID_VALUE
     + r"|(?:^|\s{2,}|\bFEP member\s+)(?:[Il]D(?: number| no\.?)?|[Il]dentification(?: No\.?| Number)?)\s*#?\s*(?:[:#]|\.{3,})\s*"
     + _MEMBER_ID_VALUE
     # "Humana ID:", "Highmark ID:": the plan's name before "ID" on a field line.
@@ -72,7 +74,7 @@ _CLAIM_LABEL = re.compile(
     re.IGNORECASE,
 )
 _DEADLINE = re.compile(
-    r"\b(?:within|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
+    r"\b(?:with ?in|no later than|up to|you have)\s+(?P<n>\d{1,3}|sixty|sixty-five|one hundred (?:and )?eighty|"
     r"thirty|ninety|one hundred twenty|four months?|six|twelve)\s*(?:\((?:\d{1,3})\)\s*)?"
     r"(?P<kind>calendar\s+|business\s+|working\s+)?(?P<unit>days?|months?)",
     re.IGNORECASE,
@@ -82,7 +84,8 @@ _NOT_FILING_WINDOW = re.compile(
     r"\b(?:decide|respond|answer)\b|(?:make|send|give|issue) (?:a |our |you a |its )?decision|peer[- ]to[- ]peer|\bdiscuss|\bspeak with|\btalk with"
 )
 # What a first-level filing is called: a member's appeal, a provider's claim dispute.
-_FILING_WORDS = re.compile(r"appeal|reconsideration|redetermination|grievance|review|dispute")
+# Scanned letters misread these too ("appea1").
+_FILING_WORDS = re.compile(ocr_tolerant(r"appeal|reconsideration|redetermination|grievance|review|dispute"), re.IGNORECASE)
 _WORD_NUMBERS = {
     "thirty": 30, "sixty": 60, "sixty-five": 65, "ninety": 90, "one hundred twenty": 120,
     "one hundred eighty": 180, "one hundred and eighty": 180,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -884,3 +885,67 @@ class TestLLMClassifier:
     def test_unusable_reply_leaves_the_rules_answer(self) -> None:
         rules, fused, _ = self._run("I think it is medical necessity.")
         assert fused == rules
+
+
+class TestNewerWordings:
+    """Wordings first met in the dev20 letters, each on invented text in other words."""
+
+    @pytest.fixture(autouse=True)
+    def _rules_alone(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(classify_stage, "shipped_reader", lambda: None)
+
+    @pytest.mark.parametrize(
+        ("text", "basis"),
+        [
+            ("Denied. We wrote to the clinic twice for the lab results; none were received.", "missing_information"),
+            ("We did not approve the refill, as 12 syringes is more than the 6 per 28 days allowed.", "quantity_limit"),
+            ("Denied. Your plan limits how much of this medicine is covered each month.", "quantity_limit"),
+            ("Denied. Taltz has been on the plan's excluded drug list since January.", "benefit_exclusion"),
+            ("Denied. As a Part B drug when given in a clinic, Remicade is not covered under this Part D plan.", "benefit_exclusion"),
+            ("We cannot pay this claim because Corner Drug is not a network pharmacy or a pharmacy contracted with us.",
+             "out_of_network"),
+        ],
+    )
+    def test_a_newer_wording_reads_its_basis(self, text: str, basis: str) -> None:
+        assert _bases(text) == [basis]
+
+    def test_a_step_wording_does_not_read_a_dose_count(self) -> None:
+        text = ("Site of care was not approved. Once a patient has had three infusions without a reaction, "
+                "the plan covers later infusions at home or in an infusion suite, not in a hospital.")
+        assert "step_therapy" not in _bases(text)
+
+    def test_a_trial_nobody_sent_is_not_missing_records(self) -> None:
+        text = ("Denied. A 12-week trial of a preferred drug must come first, and none was submitted or found "
+                "in your pharmacy claims.")
+        assert "missing_information" not in _bases(text)
+
+    def test_what_the_decision_is_not_is_no_basis(self) -> None:
+        text = ("Denied because the chart notes we asked for were not received. We did not decide that "
+                "the medicine is not medically necessary.")
+        assert _bases(text) == ["missing_information"]
+
+    def test_a_remittance_instruction_about_corrected_claims_is_no_coding_basis(self) -> None:
+        text = ("CO-197: Precertification/authorization absent.\nThe claim was denied because no prior "
+                "authorization was on file.\nCorrected claims must be submitted within 90 days of the service date.")
+        assert "coding_billing_error" not in _bases(text)
+
+    def test_a_birthday_is_never_the_service_date(self) -> None:
+        text = ("Member: A. Test   Date of birth: 02/11/1984\nWe received Dr. Okafor's request on May 4, 2026 "
+                "and denied it because the plan does not cover Zepbound for weight loss.")
+        assert _facts(text).service_date == date(2026, 5, 4)
+
+    def test_a_dual_special_needs_plan_is_medicare_advantage(self) -> None:
+        text = ("Sunrise Complete (HMO D-SNP)\nThis plan is for people with both Medicare and Medicaid. Your Medicaid "
+                "ended, so you are no longer eligible for this plan and the drug is denied.")
+        assert _facts(text).plan_type == "medicare_advantage"
+
+    def test_a_member_number_with_a_gloss_before_the_noun(self) -> None:
+        assert _facts("Health plan member (record) number: 5523190876\nDenied: not medically necessary.").member_id == "5523190876"
+
+    def test_a_brand_after_a_generic_and_dose_with_words_before_it(self) -> None:
+        text = "We cannot pay for the refill of roflumilast 500 mcg tablets (Daliresp), 30 tablets, because it is not covered."
+        assert _facts(text).drug == "daliresp"
+
+    def test_a_scanned_appeal_word_still_dates_the_appeal(self) -> None:
+        text = "Denied: not medically necessary.\nYou may appea1 this decision. Your appea1 must be made within 90 days of this notice."
+        assert _facts(text).stated_deadline_days == 90
