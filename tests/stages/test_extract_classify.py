@@ -901,7 +901,8 @@ class TestNewerWordings:
             ("We did not approve the refill, as 12 syringes is more than the 6 per 28 days allowed.", "quantity_limit"),
             ("Denied. Your plan limits how much of this medicine is covered each month.", "quantity_limit"),
             ("Denied. Taltz has been on the plan's excluded drug list since January.", "benefit_exclusion"),
-            ("Denied. As a Part B drug when given in a clinic, Remicade is not covered under this Part D plan.", "benefit_exclusion"),
+            ("Denied. As a Part B drug when given in a clinic, Remicade is not covered under this Part D plan.",
+             "benefit_exclusion"),
             ("We cannot pay this claim because Corner Drug is not a network pharmacy or a pharmacy contracted with us.",
              "out_of_network"),
         ],
@@ -940,12 +941,14 @@ class TestNewerWordings:
         assert _facts(text).plan_type == "medicare_advantage"
 
     def test_a_member_number_with_a_gloss_before_the_noun(self) -> None:
-        assert _facts("Health plan member (record) number: 5523190876\nDenied: not medically necessary.").member_id == "5523190876"
+        text = "Health plan member (record) number: 5523190876\nDenied: not medically necessary."
+        assert _facts(text).member_id == "5523190876"
 
     def test_a_brand_after_a_generic_and_dose_with_words_before_it(self) -> None:
         text = "We cannot pay for the refill of roflumilast 500 mcg tablets (Daliresp), 30 tablets, because it is not covered."
         assert _facts(text).drug == "daliresp"
 
     def test_a_scanned_appeal_word_still_dates_the_appeal(self) -> None:
-        text = "Denied: not medically necessary.\nYou may appea1 this decision. Your appea1 must be made within 90 days of this notice."
+        text = ("Denied: not medically necessary.\nYou may appea1 this decision. "
+                "Your appea1 must be made within 90 days of this notice.")
         assert _facts(text).stated_deadline_days == 90
