@@ -58,7 +58,7 @@ _GENERIC_BRAND = re.compile(
 # "semaglutide 2.4 mg/0.75 mL injection pen (Wegovy)", "upadacitinib extended-release 15 mg tablet (RINVOQ)":
 # the generic, its form and strength, then the brand (without a dosage-form suffix such as "XR").
 _GENERIC_DOSE_BRAND = re.compile(
-    rf"\b{_NOT_LABEL}([A-Za-z][A-Za-z-]{{3,40}})(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}}[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
+    rf"\b{_NOT_LABEL}([A-Za-z][A-Za-z-]{{3,40}}(?:[ \t]+[A-Za-z][A-Za-z-]*){{0,3}})[ \t]+\d[^()\n]{{0,60}}?\(\s*({_BRAND})(?:[ \t]+[A-Z]{{1,4}})?\s*\)"
 )
 # "Adbry Autoinjector 300 mg/2 mL (tralokinumab-ldrm)": the brand, its device and strength, then the generic.
 _BRAND_DOSE_GENERIC = re.compile(
@@ -229,10 +229,10 @@ def drug_candidates(text: str, boundary: int) -> list[DrugCandidate]:
     for m in (*_GENERIC_BRAND.finditer(text), *_GENERIC_DOSE_BRAND.finditer(text)):
         # "etranacogene dezaparvovec-drlb (Hemgenix)": the stem may show only in the last word.
         # "deutetrabenazine (Austedo XR)", "obeticholic acid 5 mg tablet (Ocaliva)": no stem, but
-        # a long word no dictionary holds beside a brand no dictionary holds. Before a dose, every
-        # word up to the number is the name as written ("the prescription of apremilast 30 mg
+        # a long word no dictionary holds beside a brand no dictionary holds. Before a dose, the
+        # name as written is every word up to the number ("the prescription of apremilast 30 mg
         # tablets (Otezla)": its last word, apremilast, carries the stem).
-        written = m.group(1).lower() if m.re is _GENERIC_BRAND else re.split(r"[ \t]+\d", text[m.start(1) : m.end()], maxsplit=1)[0].lower()
+        written = m.group(1).lower()
         head, generic = written.split()[0], written.split()[-1]
         brand = m.group(2).lower()
         known = lexicon.get(written)

@@ -164,10 +164,7 @@ def _learned_basis(facts: DenialFacts) -> list[DenialBasis]:
     probability; below _LEARNED_FLOOR the letter is left without a basis rather than guessed.
     """
     read = _read_reason(facts)
-    if read is None or read[1] < _LEARNED_FLOOR:
-        return []
-    basis, probability = read
-    return [DenialBasis(id=basis, confidence=round(probability, 3), evidence=facts.spans["denial_reason"])]
+    return [read[0]] if read is not None and read[1] >= _LEARNED_FLOOR else []
 
 
 def _learned_primary(found: list[DenialBasis], facts: DenialFacts) -> list[DenialBasis]:
@@ -176,28 +173,29 @@ def _learned_primary(found: list[DenialBasis], facts: DenialFacts) -> list[Denia
     The rules order bases by where the letter first states them, so words of another basis met
     before the reason (an approval the request went through, a pharmacy named in passing) can
     lead, and a reason in words the rules lack leaves its basis out. The model reads the
-    reason the extractor found; at _LEARNED_PRIMARY or above its basis leads (added, with the
-    reason as its evidence, if the rules did not find it), and the rules' bases follow.
+    reason the extractor found; at _LEARNED_PRIMARY or above its basis leads (the rules' own
+    finding of it if they have one, else the model's, with the reason as its evidence), and the
+    rules' other bases follow.
     """
     read = _read_reason(facts)
-    if read is None or read[1] < _LEARNED_PRIMARY or read[0] == found[0].id:
+    if read is None or read[1] < _LEARNED_PRIMARY or read[0].id == found[0].id:
         return found
-    basis, probability = read
-    lead = next((b for b in found if b.id == basis), None)
-    if lead is None:
-        lead = DenialBasis(id=basis, confidence=round(probability, 3), evidence=facts.spans["denial_reason"])
-    return [lead, *(b for b in found if b.id != basis)]
+    lead = next((b for b in found if b.id == read[0].id), read[0])
+    return [lead, *(b for b in found if b.id != lead.id)]
 
 
-def _read_reason(facts: DenialFacts) -> tuple[str, float] | None:
-    """The learned model's basis for the extracted reason and its probability (None: no reason or no model)."""
-    if facts.denial_reason is None or "denial_reason" not in facts.spans:
+def _read_reason(facts: DenialFacts) -> tuple[DenialBasis, float] | None:
+    """The basis the learned model reads in the extracted reason (the reason as its evidence), and
+    the model's probability for it; None when there is no reason or no model."""
+    span = facts.spans.get("denial_reason")
+    if facts.denial_reason is None or span is None:
         return None
     reader = shipped_reader()
     if reader is None:
         return None
     # The model was trained on reasons with their whitespace collapsed, as facts.denial_reason is.
-    return reader.read(facts.denial_reason)
+    basis, probability = reader.read(facts.denial_reason)
+    return DenialBasis(id=basis, confidence=round(probability, 3), evidence=span), probability
 
 
 def stated_bases(sent: Sentence) -> set[str]:

@@ -910,25 +910,28 @@ class TestNewerWordings:
     def test_a_newer_wording_reads_its_basis(self, text: str, basis: str) -> None:
         assert _bases(text) == [basis]
 
-    def test_a_step_wording_does_not_read_a_dose_count(self) -> None:
-        text = ("Site of care was not approved. Once a patient has had three infusions without a reaction, "
-                "the plan covers later infusions at home or in an infusion suite, not in a hospital.")
-        assert "step_therapy" not in _bases(text)
-
-    def test_a_trial_nobody_sent_is_not_missing_records(self) -> None:
-        text = ("Denied. A 12-week trial of a preferred drug must come first, and none was submitted or found "
-                "in your pharmacy claims.")
-        assert "missing_information" not in _bases(text)
+    @pytest.mark.parametrize(
+        ("text", "basis"),
+        [
+            # A step wording does not read a site-of-care rule's count of doses.
+            ("Site of care was not approved. Once a patient has had three infusions without a reaction, "
+             "the plan covers later infusions at home or in an infusion suite, not in a hospital.", "step_therapy"),
+            # A trial nobody sent is a step not taken, not missing records.
+            ("Denied. A 12-week trial of a preferred drug must come first, and none was submitted or found "
+             "in your pharmacy claims.", "missing_information"),
+            # A remittance's standing instruction about corrected claims is no coding basis.
+            ("CO-197: Precertification/authorization absent.\nThe claim was denied because no prior "
+             "authorization was on file.\nCorrected claims must be submitted within 90 days of the service date.",
+             "coding_billing_error"),
+        ],
+    )
+    def test_words_that_only_look_like_a_basis_do_not_read_it(self, text: str, basis: str) -> None:
+        assert basis not in _bases(text)
 
     def test_what_the_decision_is_not_is_no_basis(self) -> None:
         text = ("Denied because the chart notes we asked for were not received. We did not decide that "
                 "the medicine is not medically necessary.")
         assert _bases(text) == ["missing_information"]
-
-    def test_a_remittance_instruction_about_corrected_claims_is_no_coding_basis(self) -> None:
-        text = ("CO-197: Precertification/authorization absent.\nThe claim was denied because no prior "
-                "authorization was on file.\nCorrected claims must be submitted within 90 days of the service date.")
-        assert "coding_billing_error" not in _bases(text)
 
     def test_a_birthday_is_never_the_service_date(self) -> None:
         text = ("Member: A. Test   Date of birth: 02/11/1984\nWe received Dr. Okafor's request on May 4, 2026 "
